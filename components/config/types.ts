@@ -1,0 +1,145 @@
+/**
+ * The typed inventory of one region stack. Everything the components need flows in through `EstateConfig`,
+ * produced only by `validateEstateConfig` (validate.ts) from the raw `edge-estate:*` stack config.
+ */
+
+export type HostRole = "server" | "agent";
+
+/** A CPU/memory pair in Kubernetes quantity notation ("500m", "1", "256Mi", "4Gi"). */
+export interface ResourcePair {
+    cpu: string;
+    memory: string;
+}
+
+export interface ContainerResources {
+    requests: ResourcePair;
+    limits: ResourcePair;
+}
+
+export interface HostTaint {
+    key: string;
+    value?: string;
+    effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+}
+
+export interface HostConfig {
+    /** Stable id, unique within the site; part of every resource name of this host. */
+    id: string;
+    /** IPv4, IPv6 or DNS name the SSH connection and the K3s API use. */
+    address: string;
+    role: HostRole;
+    port: number;
+    user: string;
+    /** OpenSSH public host key ("ssh-ed25519 AAAA..."). When set, the SSH client rejects any other key. */
+    hostKey?: string;
+    labels: Record<string, string>;
+    taints: HostTaint[];
+}
+
+export interface SiteConfig {
+    /** Stable id (DNS label), unique within the region; keys the site's resources and its Kubernetes provider. */
+    id: string;
+    city: string;
+    /** Upgrade wave: 0 = canary. A rollout limited to wave N touches sites with wave <= N only. */
+    wave: number;
+    hosts: HostConfig[];
+    /** Tracking-service replicas on this site (overrides tracking.replicas). */
+    trackingReplicas?: number;
+}
+
+/** Pinned versions of everything installed on a site. */
+export interface Versions {
+    k3s: string;
+    wasmedgeShim: string;
+    gatekeeper: string;
+    mosquitto: string;
+    prometheus: string;
+    grafana: string;
+    nodeExporter: string;
+}
+
+export type ArtifactArch = "amd64" | "arm64";
+
+/** sha256 (hex) of every artifact the hosts install, per version and architecture. */
+export interface ArtifactChecksums {
+    k3s: Record<string, Partial<Record<ArtifactArch, string>>>;
+    k3sAirgapImages: Record<string, Partial<Record<ArtifactArch, string>>>;
+    k3sInstallScript: Record<string, string>;
+    wasmedgeShim: Record<string, Partial<Record<ArtifactArch, string>>>;
+}
+
+export interface ArtifactsConfig {
+    /** "download": hosts fetch from the mirrors; "airgap": `scripts/fetch-artifacts.sh` caches them locally and Pulumi pushes them over SSH. */
+    mode: "download" | "airgap";
+    /** Base URL of the K3s release mirror; the host fetches `<base>/<version>/<asset>`. */
+    k3sBaseUrl: string;
+    /** Base URL of the K3s install script mirror; the host fetches `<base>/<version>/install.sh`. */
+    k3sInstallScriptBaseUrl: string;
+    /** Base URL of the runwasi release mirror; the host fetches `<base>/containerd-shim-wasmedge/<version>/<asset>`. */
+    shimBaseUrl: string;
+    /** Local cache used in airgap mode (relative to the project root). Never committed. */
+    cacheDir: string;
+    /** Host architecture of the whole region (the estate buys one hardware model per region). */
+    arch: ArtifactArch;
+    checksums: ArtifactChecksums;
+    /** Config keys of digests that are still missing (only possible in preview/synth; `up` refuses them). */
+    unpinned: string[];
+}
+
+export interface RegistryMirror {
+    endpoints: string[];
+}
+
+export interface RegistriesConfig {
+    mirrors: Record<string, RegistryMirror>;
+}
+
+export interface BudgetConfig {
+    /** Capacity of one site host. */
+    host: ResourcePair;
+    /** What K3s itself (and the OS) keeps on a host, by role; the rest is allocatable to workloads. */
+    k3sReserve: Record<HostRole, ResourcePair>;
+    /** Per-container limit ceilings by workload class. */
+    classes: {
+        /** Pods with runtimeClassName wasmedge. */
+        wasm: ResourcePair;
+        /** Everything else. */
+        default: ResourcePair;
+    };
+    /** Requests/limits of each add-on container we run, by component key. */
+    components: Record<string, ContainerResources>;
+}
+
+export interface TrackingConfig {
+    replicas: number;
+    httpPort: number;
+    /** Container image reference when a registry is used; unset = ship the OCI archive over SSH and import it. */
+    registryImage?: string;
+}
+
+export interface MonitoringConfig {
+    /** Site id whose cluster hosts the regional Prometheus receiver + Grafana. */
+    hubSite: string;
+}
+
+export interface RolloutConfig {
+    /** Sites with wave <= throughWave get `versions`; the others keep `previousVersions`. Unset = all sites. */
+    throughWave?: number;
+    /** Versions the sites outside the rollout keep (only needed while a rollout is in progress). */
+    previousVersions?: Partial<Versions>;
+}
+
+export interface EstateConfig {
+    project: string;
+    region: string;
+    sites: SiteConfig[];
+    versions: Versions;
+    artifacts: ArtifactsConfig;
+    registries?: RegistriesConfig;
+    budget: BudgetConfig;
+    tracking: TrackingConfig;
+    monitoring: MonitoringConfig;
+    rollout: RolloutConfig;
+    /** SSH connection tuning for hosts that are still booting. */
+    ssh: { dialErrorLimit: number; perDialTimeout: number };
+}

@@ -1,0 +1,509 @@
+/**
+ * Validation at the door: turns the raw `edge-estate:*` stack config into an `EstateConfig` or throws a
+ * `ConfigError` listing every problem, each naming the key and the offending value. Runs before any resource
+ * is registered (index.ts and scripts/synth.ts call it first).
+ */
+import { isIP } from "node:net";
+import { DEFAULT_ARTIFACTS, DEFAULT_BUDGET, DEFAULT_SSH, DEFAULT_TRACKING, DEFAULT_VERSIONS, PROJECT } from "./defaults";
+import { DEFAULT_CHECKSUMS } from "./checksums";
+import { isQuantity, toBytes, toMilliCpu } from "./quantity";
+import type {
+    ArtifactArch,
+    ArtifactsConfig,
+    BudgetConfig,
+    ContainerResources,
+    EstateConfig,
+    HostConfig,
+    HostTaint,
+    RegistriesConfig,
+    ResourcePair,
+    RolloutConfig,
+    SiteConfig,
+    Versions,
+} from "./types";
+
+export class ConfigError extends Error {
+    constructor(readonly problems: string[]) {
+        super(
+            `Invalid ${PROJECT} stack config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+                problems.map((p) => `  - ${p}`).join("\n"),
+        );
+        this.name = "ConfigError";
+    }
+}
+
+/** What the stack file holds, keys without the `edge-estate:` prefix, values already parsed from YAML/JSON. */
+export interface RawEstateConfig {
+    [key: string]: unknown;
+}
+
+export interface ValidateOptions {
+    /** True when `sshPrivateKey` is present (plaintext or `secure:`). */
+    sshPrivateKeyPresent: boolean;
+    /** The plaintext key when known (synth with a plaintext test stack); `undefined` when encrypted. */
+    sshPrivateKeyPlaintext?: string;
+    /**
+     * `pulumi up` passes true: an artifact without a pinned sha256 is then an error. Preview and synth pass
+     * false and get the missing pins in `artifacts.unpinned` (reported as warnings); hosts still refuse them.
+     */
+    requirePins: boolean;
+}
+
+const TOP_LEVEL_KEYS = [
+    "region",
+    "sites",
+    "sshPrivateKey",
+    "versions",
+    "artifacts",
+    "registries",
+    "budget",
+    "tracking",
+    "monitoring",
+    "rollout",
+    "ssh",
+] as const;
+
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
+const DNS_NAME = /^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
+const POSIX_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
+const SHA256 = /^[a-f0-9]{64}$/;
+const HOST_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}$/;
+const TAINT = /^([^=:\s]+)(?:=([^:\s]*))?:(NoSchedule|PreferNoSchedule|NoExecute)$/;
+
+export const VERSION_PATTERNS: Record<keyof Versions, RegExp> = {
+    k3s: /^v\d+\.\d+\.\d+\+k3s\d+$/,
+    wasmedgeShim: /^v\d+\.\d+\.\d+$/,
+    gatekeeper: /^\d+\.\d+\.\d+$/,
+    mosquitto: /^\d+\.\d+\.\d+$/,
+    prometheus: /^v\d+\.\d+\.\d+$/,
+    grafana: /^\d+\.\d+\.\d+$/,
+    nodeExporter: /^v\d+\.\d+\.\d+$/,
+};
+const VERSION_EXAMPLES: Record<keyof Versions, string> = {
+    k3s: "v1.30.4+k3s1",
+    wasmedgeShim: "v0.6.0",
+    gatekeeper: "3.15.1",
+    mosquitto: "2.0.18",
+    prometheus: "v2.53.0",
+    grafana: "11.2.0",
+    nodeExporter: "v1.8.2",
+};
+
+const show = (v: unknown): string => {
+    if (v === undefined) return "undefined";
+    const s = JSON.stringify(v);
+    return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+};
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+class Collector {
+    readonly problems: string[] = [];
+    add(key: string, message: string) {
+        this.problems.push(`${PROJECT}:${key}: ${message}`);
+    }
+    unknownKeys(key: string, obj: Record<string, unknown>, allowed: readonly string[]) {
+        for (const k of Object.keys(obj)) {
+            if (!allowed.includes(k)) {
+                const hint = allowed.find((a) => a.toLowerCase().startsWith(k.toLowerCase().slice(0, 3)));
+                this.add(`${key}${key ? "." : ""}${k}`, `unknown key${hint ? ` (did you mean "${hint}"?)` : ""}; allowed: ${allowed.join(", ")}`);
+            }
+        }
+    }
+    object(key: string, v: unknown): Record<string, unknown> | undefined {
+        if (v === undefined || v === null) return {};
+        if (!isObject(v)) {
+            this.add(key, `must be a mapping, got ${show(v)}`);
+            return undefined;
+        }
+        return v;
+    }
+    string(key: string, v: unknown, opts: { required?: boolean; pattern?: RegExp; what?: string; default?: string } = {}): string | undefined {
+        if (v === undefined || v === null || v === "") {
+            if (opts.required) this.add(key, `is required${opts.what ? ` (${opts.what})` : ""}`);
+            return opts.default;
+        }
+        if (typeof v !== "string") {
+            this.add(key, `must be a string, got ${show(v)}`);
+            return undefined;
+        }
+        if (opts.pattern && !opts.pattern.test(v)) {
+            this.add(key, `${show(v)} is not ${opts.what ?? `of the form ${opts.pattern}`}`);
+            return undefined;
+        }
+        return v;
+    }
+    integer(key: string, v: unknown, min: number, max: number, def?: number): number | undefined {
+        if (v === undefined || v === null) return def;
+        const n = typeof v === "string" && /^-?\d+$/.test(v) ? Number(v) : v;
+        if (typeof n !== "number" || !Number.isInteger(n) || n < min || n > max) {
+            this.add(key, `${show(v)} must be an integer from ${min} to ${max}`);
+            return undefined;
+        }
+        return n;
+    }
+    quantity(key: string, v: unknown, kind: "cpu" | "memory"): string | undefined {
+        if (typeof v === "number") v = String(v);
+        if (typeof v !== "string" || !isQuantity(v)) {
+            this.add(key, `${show(v)} is not a Kubernetes ${kind} quantity (e.g. ${kind === "cpu" ? '"500m" or "1"' : '"256Mi" or "4Gi"'})`);
+            return undefined;
+        }
+        if ((kind === "cpu" ? toMilliCpu(v) : toBytes(v)) <= 0) {
+            this.add(key, `${show(v)} must be greater than zero`);
+            return undefined;
+        }
+        return v;
+    }
+}
+
+export function isValidAddress(a: string): boolean {
+    if (isIP(a)) return true;
+    // All-numeric dotted names ("10.0.0.300") are malformed IPv4, not host names.
+    if (/^[\d.]+$/.test(a)) return false;
+    return DNS_NAME.test(a);
+}
+
+function validateHost(c: Collector, key: string, raw: unknown): HostConfig | undefined {
+    const h = c.object(key, raw);
+    if (!h) return undefined;
+    c.unknownKeys(key, h, ["id", "address", "role", "port", "user", "hostKey", "labels", "taints"]);
+    const id = c.string(`${key}.id`, h.id, { required: true, pattern: DNS_LABEL, what: "a DNS label (lowercase letters, digits, '-', at most 40 characters)" });
+    const address = c.string(`${key}.address`, h.address, { required: true });
+    if (address !== undefined && !isValidAddress(address)) {
+        c.add(`${key}.address`, `${show(address)} is not an IPv4/IPv6 address or DNS name`);
+    }
+    let role: HostConfig["role"] | undefined;
+    if (h.role === undefined) c.add(`${key}.role`, `is required ("server" or "agent")`);
+    else if (h.role !== "server" && h.role !== "agent") c.add(`${key}.role`, `${show(h.role)} is not a role; use "server" or "agent"`);
+    else role = h.role;
+    const port = c.integer(`${key}.port`, h.port, 1, 65535, 22);
+    const user = c.string(`${key}.user`, h.user, { pattern: POSIX_USER, what: "a POSIX user name", default: "root" });
+    const hostKey = c.string(`${key}.hostKey`, h.hostKey, { pattern: HOST_KEY, what: 'an OpenSSH public key ("ssh-ed25519 AAAA...")' });
+    const labels: Record<string, string> = {};
+    const rawLabels = c.object(`${key}.labels`, h.labels);
+    for (const [k, v] of Object.entries(rawLabels ?? {})) {
+        if (!LABEL_KEY.test(k)) c.add(`${key}.labels`, `${show(k)} is not a valid Kubernetes label key`);
+        else if (typeof v !== "string" || !LABEL_VALUE.test(v)) c.add(`${key}.labels.${k}`, `${show(v)} is not a valid Kubernetes label value`);
+        else labels[k] = v;
+    }
+    const taints: HostTaint[] = [];
+    if (h.taints !== undefined) {
+        if (!Array.isArray(h.taints)) c.add(`${key}.taints`, `must be a list like ["dedicated=edge:NoSchedule"], got ${show(h.taints)}`);
+        else
+            h.taints.forEach((t, i) => {
+                const m = typeof t === "string" ? TAINT.exec(t) : null;
+                if (!m) c.add(`${key}.taints[${i}]`, `${show(t)} is not a taint of the form key[=value]:NoSchedule|PreferNoSchedule|NoExecute`);
+                else taints.push({ key: m[1], ...(m[2] !== undefined ? { value: m[2] } : {}), effect: m[3] as HostTaint["effect"] });
+            });
+    }
+    if (id === undefined || address === undefined || role === undefined || port === undefined || user === undefined) return undefined;
+    return { id, address, role, port, user, ...(hostKey ? { hostKey } : {}), labels, taints };
+}
+
+function validateSites(c: Collector, raw: unknown): SiteConfig[] {
+    if (raw === undefined || raw === null) {
+        c.add("sites", "is required: a list of sites, each with id, city, wave and hosts");
+        return [];
+    }
+    if (!Array.isArray(raw)) {
+        c.add("sites", `must be a list of sites, got ${show(raw)}`);
+        return [];
+    }
+    if (raw.length === 0) c.add("sites", "must list at least one site");
+    const sites: SiteConfig[] = [];
+    const siteIds = new Map<string, number>();
+    const addresses = new Map<string, string>();
+    raw.forEach((rs, i) => {
+        const ref = isObject(rs) && typeof rs.id === "string" && rs.id ? `sites[id=${rs.id}]` : `sites[${i}]`;
+        const s = c.object(ref, rs);
+        if (!s) return;
+        c.unknownKeys(ref, s, ["id", "city", "wave", "hosts", "trackingReplicas"]);
+        const id = c.string(`${ref}.id`, s.id, { required: true, pattern: DNS_LABEL, what: "a DNS label (lowercase letters, digits, '-', at most 40 characters)" });
+        if (id !== undefined) {
+            if (siteIds.has(id)) c.add(`${ref}.id`, `duplicate site id ${show(id)} (also sites[${siteIds.get(id)}]); site ids must be unique in a region`);
+            else siteIds.set(id, i);
+        }
+        const city = c.string(`${ref}.city`, s.city, { required: true, what: "the city the site serves" });
+        const wave = c.integer(`${ref}.wave`, s.wave, 0, 99);
+        if (s.wave === undefined) c.add(`${ref}.wave`, "is required (an integer upgrade wave, 0 = canary)");
+        const trackingReplicas = c.integer(`${ref}.trackingReplicas`, s.trackingReplicas, 0, 10);
+        const hosts: HostConfig[] = [];
+        if (!Array.isArray(s.hosts) || s.hosts.length === 0) {
+            c.add(`${ref}.hosts`, `must list at least one host, got ${show(s.hosts)}`);
+        } else {
+            const hostIds = new Set<string>();
+            s.hosts.forEach((rh, j) => {
+                const href = `${ref}.hosts${isObject(rh) && typeof rh.id === "string" && rh.id ? `[id=${rh.id}]` : `[${j}]`}`;
+                const h = validateHost(c, href, rh);
+                if (!h) return;
+                if (hostIds.has(h.id)) c.add(`${href}.id`, `duplicate host id ${show(h.id)} in site ${show(id)}`);
+                hostIds.add(h.id);
+                const addrKey = `${h.address.toLowerCase()}:${h.port}`;
+                const other = addresses.get(addrKey);
+                if (other) c.add(`${href}.address`, `${show(h.address)} port ${h.port} is already used by ${other}`);
+                else addresses.set(addrKey, href);
+                hosts.push(h);
+            });
+            const servers = hosts.filter((h) => h.role === "server").length;
+            if (hosts.length === s.hosts.length) {
+                if (servers === 0) c.add(`${ref}.hosts`, `site ${show(id)} has no host with role "server"; every site needs 1 or an odd number of servers`);
+                else if (servers > 1 && servers % 2 === 0)
+                    c.add(`${ref}.hosts`, `site ${show(id)} has ${servers} servers; embedded etcd needs an odd number (1, 3, 5) to keep quorum`);
+            }
+        }
+        if (id !== undefined && city !== undefined && wave !== undefined) {
+            sites.push({ id, city, wave, hosts, ...(trackingReplicas !== undefined ? { trackingReplicas } : {}) });
+        }
+    });
+    return sites;
+}
+
+function validateVersions(c: Collector, raw: unknown, key = "versions", partial = false): Partial<Versions> {
+    const v = c.object(key, raw);
+    if (!v) return {};
+    c.unknownKeys(key, v, Object.keys(VERSION_PATTERNS));
+    const out: Partial<Versions> = {};
+    for (const name of Object.keys(VERSION_PATTERNS) as (keyof Versions)[]) {
+        if (v[name] === undefined) continue;
+        const s = c.string(`${key}.${name}`, v[name], { pattern: VERSION_PATTERNS[name], what: `a ${name} version like ${show(VERSION_EXAMPLES[name])}` });
+        if (s) out[name] = s;
+    }
+    if (!partial) return { ...DEFAULT_VERSIONS, ...out };
+    return out;
+}
+
+function validatePair(c: Collector, key: string, raw: unknown, def?: ResourcePair): ResourcePair | undefined {
+    const o = c.object(key, raw);
+    if (!o) return undefined;
+    c.unknownKeys(key, o, ["cpu", "memory"]);
+    const cpu = o.cpu === undefined && def ? def.cpu : c.quantity(`${key}.cpu`, o.cpu, "cpu");
+    const memory = o.memory === undefined && def ? def.memory : c.quantity(`${key}.memory`, o.memory, "memory");
+    return cpu && memory ? { cpu, memory } : undefined;
+}
+
+function validateBudget(c: Collector, raw: unknown): BudgetConfig {
+    const b = c.object("budget", raw) ?? {};
+    c.unknownKeys("budget", b, ["host", "k3sReserve", "classes", "components"]);
+    const host = validatePair(c, "budget.host", b.host, DEFAULT_BUDGET.host) ?? DEFAULT_BUDGET.host;
+    const reserveRaw = c.object("budget.k3sReserve", b.k3sReserve) ?? {};
+    c.unknownKeys("budget.k3sReserve", reserveRaw, ["server", "agent"]);
+    const k3sReserve = {
+        server: validatePair(c, "budget.k3sReserve.server", reserveRaw.server, DEFAULT_BUDGET.k3sReserve.server) ?? DEFAULT_BUDGET.k3sReserve.server,
+        agent: validatePair(c, "budget.k3sReserve.agent", reserveRaw.agent, DEFAULT_BUDGET.k3sReserve.agent) ?? DEFAULT_BUDGET.k3sReserve.agent,
+    };
+    for (const role of ["server", "agent"] as const) {
+        const r = k3sReserve[role];
+        if (toMilliCpu(r.cpu) >= toMilliCpu(host.cpu) || toBytes(r.memory) >= toBytes(host.memory))
+            c.add(`budget.k3sReserve.${role}`, `${show(r)} leaves nothing of the host capacity ${show(host)}`);
+    }
+    const classesRaw = c.object("budget.classes", b.classes) ?? {};
+    c.unknownKeys("budget.classes", classesRaw, ["wasm", "default"]);
+    const classes = {
+        wasm: validatePair(c, "budget.classes.wasm", classesRaw.wasm, DEFAULT_BUDGET.classes.wasm) ?? DEFAULT_BUDGET.classes.wasm,
+        default: validatePair(c, "budget.classes.default", classesRaw.default, DEFAULT_BUDGET.classes.default) ?? DEFAULT_BUDGET.classes.default,
+    };
+    const components: Record<string, ContainerResources> = { ...DEFAULT_BUDGET.components };
+    const compRaw = c.object("budget.components", b.components) ?? {};
+    for (const [name, value] of Object.entries(compRaw)) {
+        const key = `budget.components.${name}`;
+        const o = c.object(key, value);
+        if (!o) continue;
+        c.unknownKeys(key, o, ["requests", "limits"]);
+        const base = DEFAULT_BUDGET.components[name];
+        const requests = validatePair(c, `${key}.requests`, o.requests ?? base?.requests, base?.requests);
+        const limits = validatePair(c, `${key}.limits`, o.limits ?? base?.limits, base?.limits);
+        if (requests && limits) components[name] = { requests, limits };
+    }
+    for (const [name, r] of Object.entries(components)) {
+        const key = `budget.components.${name}`;
+        if (toMilliCpu(r.requests.cpu) > toMilliCpu(r.limits.cpu)) c.add(`${key}.requests.cpu`, `${show(r.requests.cpu)} exceeds its limit ${show(r.limits.cpu)}`);
+        if (toBytes(r.requests.memory) > toBytes(r.limits.memory)) c.add(`${key}.requests.memory`, `${show(r.requests.memory)} exceeds its limit ${show(r.limits.memory)}`);
+        const ceiling = name === "tracking" ? classes.wasm : classes.default;
+        if (toMilliCpu(r.limits.cpu) > toMilliCpu(ceiling.cpu)) c.add(`${key}.limits.cpu`, `${show(r.limits.cpu)} is above the class ceiling ${show(ceiling.cpu)}`);
+        if (toBytes(r.limits.memory) > toBytes(ceiling.memory)) c.add(`${key}.limits.memory`, `${show(r.limits.memory)} is above the class ceiling ${show(ceiling.memory)}`);
+    }
+    return { host, k3sReserve, classes, components };
+}
+
+function validateUrl(c: Collector, key: string, v: unknown, def: string): string {
+    const s = c.string(key, v, { default: def });
+    if (s === undefined) return def;
+    let ok = false;
+    try {
+        const u = new URL(s);
+        ok = (u.protocol === "https:" || u.protocol === "http:") && !s.endsWith("/");
+    } catch {
+        ok = false;
+    }
+    if (!ok) c.add(key, `${show(s)} is not an http(s) URL without a trailing slash`);
+    return s;
+}
+
+function validateChecksumMap(c: Collector, key: string, raw: unknown): Record<string, Partial<Record<ArtifactArch, string>>> {
+    const out: Record<string, Partial<Record<ArtifactArch, string>>> = {};
+    const o = c.object(key, raw) ?? {};
+    for (const [version, perArch] of Object.entries(o)) {
+        const pa = c.object(`${key}["${version}"]`, perArch) ?? {};
+        c.unknownKeys(`${key}["${version}"]`, pa, ["amd64", "arm64"]);
+        out[version] = {};
+        for (const [arch, sum] of Object.entries(pa)) {
+            const s = c.string(`${key}["${version}"].${arch}`, sum, { pattern: SHA256, what: "a sha256 in lowercase hex (64 characters)" });
+            if (s) out[version][arch as ArtifactArch] = s;
+        }
+    }
+    return out;
+}
+
+function validateArtifacts(c: Collector, raw: unknown, versions: Versions[], requirePins: boolean): ArtifactsConfig {
+    const a = c.object("artifacts", raw) ?? {};
+    c.unknownKeys("artifacts", a, ["mode", "k3sBaseUrl", "k3sInstallScriptBaseUrl", "shimBaseUrl", "cacheDir", "arch", "checksums"]);
+    let mode = DEFAULT_ARTIFACTS.mode;
+    if (a.mode !== undefined) {
+        if (a.mode === "download" || a.mode === "airgap") mode = a.mode;
+        else c.add("artifacts.mode", `${show(a.mode)} is not a mode; use "download" or "airgap"`);
+    }
+    let arch = DEFAULT_ARTIFACTS.arch;
+    if (a.arch !== undefined) {
+        if (a.arch === "amd64" || a.arch === "arm64") arch = a.arch;
+        else c.add("artifacts.arch", `${show(a.arch)} is not supported; use "amd64" or "arm64"`);
+    }
+    const cs = c.object("artifacts.checksums", a.checksums) ?? {};
+    c.unknownKeys("artifacts.checksums", cs, ["k3s", "k3sAirgapImages", "k3sInstallScript", "wasmedgeShim"]);
+    const installScript: Record<string, string> = { ...DEFAULT_CHECKSUMS.k3sInstallScript };
+    for (const [v, s] of Object.entries(c.object("artifacts.checksums.k3sInstallScript", cs.k3sInstallScript) ?? {})) {
+        const ok = c.string(`artifacts.checksums.k3sInstallScript["${v}"]`, s, { pattern: SHA256, what: "a sha256 in lowercase hex (64 characters)" });
+        if (ok) installScript[v] = ok;
+    }
+    const merge = (def: Record<string, Partial<Record<ArtifactArch, string>>>, over: Record<string, Partial<Record<ArtifactArch, string>>>) => {
+        const out: Record<string, Partial<Record<ArtifactArch, string>>> = {};
+        for (const v of new Set([...Object.keys(def), ...Object.keys(over)])) out[v] = { ...def[v], ...over[v] };
+        return out;
+    };
+    const checksums = {
+        k3s: merge(DEFAULT_CHECKSUMS.k3s, validateChecksumMap(c, "artifacts.checksums.k3s", cs.k3s)),
+        k3sAirgapImages: merge(DEFAULT_CHECKSUMS.k3sAirgapImages, validateChecksumMap(c, "artifacts.checksums.k3sAirgapImages", cs.k3sAirgapImages)),
+        k3sInstallScript: installScript,
+        wasmedgeShim: merge(DEFAULT_CHECKSUMS.wasmedgeShim, validateChecksumMap(c, "artifacts.checksums.wasmedgeShim", cs.wasmedgeShim)),
+    };
+    // Every version any site will install needs a pinned digest: hosts refuse unverified artifacts.
+    const unpinned: string[] = [];
+    const need = (present: boolean, key: string, why: string) => {
+        if (present) return;
+        const message = `is required to install ${why}; run scripts/fetch-artifacts.sh on a connected machine, it prints the pins`;
+        if (requirePins) c.add(key, message);
+        if (!unpinned.includes(`${PROJECT}:${key} ${message}`)) unpinned.push(`${PROJECT}:${key} ${message}`);
+    };
+    for (const v of versions) {
+        need(!!checksums.k3s[v.k3s]?.[arch], `artifacts.checksums.k3s["${v.k3s}"].${arch}`, `K3s ${v.k3s} on ${arch} hosts (from the release's sha256sum-${arch}.txt)`);
+        if (mode === "airgap")
+            need(!!checksums.k3sAirgapImages[v.k3s]?.[arch], `artifacts.checksums.k3sAirgapImages["${v.k3s}"].${arch}`, `the K3s ${v.k3s} airgap images (from sha256sum-${arch}.txt)`);
+        need(!!checksums.wasmedgeShim[v.wasmedgeShim]?.[arch], `artifacts.checksums.wasmedgeShim["${v.wasmedgeShim}"].${arch}`, `containerd-shim-wasmedge ${v.wasmedgeShim} on ${arch} hosts`);
+        need(!!checksums.k3sInstallScript[v.k3s], `artifacts.checksums.k3sInstallScript["${v.k3s}"]`, `install.sh of K3s ${v.k3s}`);
+    }
+    return {
+        mode,
+        arch,
+        k3sBaseUrl: validateUrl(c, "artifacts.k3sBaseUrl", a.k3sBaseUrl, DEFAULT_ARTIFACTS.k3sBaseUrl),
+        k3sInstallScriptBaseUrl: validateUrl(c, "artifacts.k3sInstallScriptBaseUrl", a.k3sInstallScriptBaseUrl, DEFAULT_ARTIFACTS.k3sInstallScriptBaseUrl),
+        shimBaseUrl: validateUrl(c, "artifacts.shimBaseUrl", a.shimBaseUrl, DEFAULT_ARTIFACTS.shimBaseUrl),
+        cacheDir: c.string("artifacts.cacheDir", a.cacheDir, { default: DEFAULT_ARTIFACTS.cacheDir }) ?? DEFAULT_ARTIFACTS.cacheDir,
+        checksums,
+        unpinned,
+    };
+}
+
+function validateRegistries(c: Collector, raw: unknown): RegistriesConfig | undefined {
+    if (raw === undefined || raw === null) return undefined;
+    const r = c.object("registries", raw);
+    if (!r) return undefined;
+    c.unknownKeys("registries", r, ["mirrors"]);
+    const mirrors: RegistriesConfig["mirrors"] = {};
+    for (const [registry, m] of Object.entries(c.object("registries.mirrors", r.mirrors) ?? {})) {
+        const key = `registries.mirrors["${registry}"]`;
+        if (registry !== "*" && !DNS_NAME.test(registry.replace(/:\d+$/, ""))) c.add(key, `${show(registry)} is not a registry host name or "*"`);
+        const o = c.object(key, m);
+        if (!o) continue;
+        c.unknownKeys(key, o, ["endpoints"]);
+        if (!Array.isArray(o.endpoints) || o.endpoints.length === 0) {
+            c.add(`${key}.endpoints`, `must list at least one mirror URL, got ${show(o.endpoints)}`);
+            continue;
+        }
+        mirrors[registry] = { endpoints: o.endpoints.map((e, i) => validateUrl(c, `${key}.endpoints[${i}]`, e, "")) };
+    }
+    return { mirrors };
+}
+
+/** Validates the whole stack config; throws ConfigError naming every problem. */
+export function validateEstateConfig(raw: RawEstateConfig, opts: ValidateOptions): EstateConfig {
+    const c = new Collector();
+    c.unknownKeys("", raw, TOP_LEVEL_KEYS);
+    const region = c.string("region", raw.region, { required: true, pattern: DNS_LABEL, what: "a region name (DNS label, e.g. cn-east)" });
+    const sites = validateSites(c, raw.sites);
+    if (!opts.sshPrivateKeyPresent) {
+        c.add("sshPrivateKey", "is required: set it with `pulumi config set --secret sshPrivateKey < key`");
+    } else if (opts.sshPrivateKeyPlaintext !== undefined && !/^-----BEGIN (OPENSSH |RSA |EC )?PRIVATE KEY-----/.test(opts.sshPrivateKeyPlaintext.trim())) {
+        c.add("sshPrivateKey", "is not a PEM/OpenSSH private key (expected a line -----BEGIN OPENSSH PRIVATE KEY-----); value not shown because it is secret");
+    }
+    const versions = validateVersions(c, raw.versions) as Versions;
+
+    const rolloutRaw = c.object("rollout", raw.rollout) ?? {};
+    c.unknownKeys("rollout", rolloutRaw, ["throughWave", "previousVersions"]);
+    const rollout: RolloutConfig = {};
+    const throughWave = c.integer("rollout.throughWave", rolloutRaw.throughWave, 0, 99);
+    if (throughWave !== undefined) rollout.throughWave = throughWave;
+    if (rolloutRaw.previousVersions !== undefined) rollout.previousVersions = validateVersions(c, rolloutRaw.previousVersions, "rollout.previousVersions", true);
+    if (rollout.throughWave !== undefined && !rollout.previousVersions)
+        c.add("rollout.previousVersions", "is required with rollout.throughWave: the versions the sites after that wave keep");
+    const previous: Versions = { ...versions, ...(rollout.previousVersions ?? {}) };
+
+    const artifacts = validateArtifacts(c, raw.artifacts, rollout.throughWave !== undefined ? [versions, previous] : [versions], opts.requirePins);
+    const registries = validateRegistries(c, raw.registries);
+    const budget = validateBudget(c, raw.budget);
+
+    const t = c.object("tracking", raw.tracking) ?? {};
+    c.unknownKeys("tracking", t, ["replicas", "httpPort", "registryImage"]);
+    const tracking = {
+        replicas: c.integer("tracking.replicas", t.replicas, 0, 10, DEFAULT_TRACKING.replicas) ?? DEFAULT_TRACKING.replicas,
+        httpPort: c.integer("tracking.httpPort", t.httpPort, 1024, 65535, DEFAULT_TRACKING.httpPort) ?? DEFAULT_TRACKING.httpPort,
+        ...(t.registryImage !== undefined
+            ? { registryImage: c.string("tracking.registryImage", t.registryImage, { pattern: /^[a-z0-9.-]+(:\d+)?\/[a-z0-9._/-]+@sha256:[a-f0-9]{64}$/, what: "an image reference pinned by digest (host/name@sha256:...)" }) }
+            : {}),
+    };
+
+    const m = c.object("monitoring", raw.monitoring) ?? {};
+    c.unknownKeys("monitoring", m, ["hubSite"]);
+    const hubSite = c.string("monitoring.hubSite", m.hubSite, { required: true, what: "the id of the site that runs the regional Prometheus + Grafana hub" });
+    if (hubSite !== undefined && sites.length > 0 && !sites.some((s) => s.id === hubSite))
+        c.add("monitoring.hubSite", `${show(hubSite)} is not one of this region's site ids`);
+
+    const sshRaw = c.object("ssh", raw.ssh) ?? {};
+    c.unknownKeys("ssh", sshRaw, ["dialErrorLimit", "perDialTimeout"]);
+    const ssh = {
+        dialErrorLimit: c.integer("ssh.dialErrorLimit", sshRaw.dialErrorLimit, -1, 1000, DEFAULT_SSH.dialErrorLimit) ?? DEFAULT_SSH.dialErrorLimit,
+        perDialTimeout: c.integer("ssh.perDialTimeout", sshRaw.perDialTimeout, 0, 600, DEFAULT_SSH.perDialTimeout) ?? DEFAULT_SSH.perDialTimeout,
+    };
+
+    if (c.problems.length > 0) throw new ConfigError(c.problems);
+    return {
+        project: PROJECT,
+        region: region!,
+        sites,
+        versions,
+        artifacts,
+        ...(registries ? { registries } : {}),
+        budget,
+        tracking: tracking as EstateConfig["tracking"],
+        monitoring: { hubSite: hubSite! },
+        rollout,
+        ssh,
+    };
+}
+
+/** The versions a given site installs, honouring an in-progress wave rollout. */
+export function versionsForSite(config: EstateConfig, site: SiteConfig): Versions {
+    const { throughWave, previousVersions } = config.rollout;
+    if (throughWave === undefined || site.wave <= throughWave) return config.versions;
+    return { ...config.versions, ...previousVersions };
+}

@@ -1,0 +1,198 @@
+/**
+ * The ordered provisioning steps of one host, as pure data (config in, steps out). host.ts turns each step into
+ * a remote.Command; synth writes each as sites/<site>/hosts/<host>/NN-<name>.sh.
+ */
+import * as yaml from "js-yaml";
+import { k3sAssetNames, shimAssetName } from "../config/defaults";
+import { toBytes } from "../config/quantity";
+import type { EstateConfig, HostConfig, SiteConfig, Versions } from "../config/types";
+import { renderRemoteScript } from "./remote-script";
+
+export const EDGE_STATE_DIR = "/var/lib/edge-estate";
+export const K3S_API_PORT = 6443;
+
+export interface HostStep {
+    /** Two-digit order within the host, e.g. "03". */
+    order: string;
+    /** e.g. "k3s-config"; with order it names the Command and the synth file. */
+    name: string;
+    /** scripts/remote/<file> */
+    file: string;
+    env: Record<string, string>;
+    /** The step reads the K3s token from stdin. */
+    stdinToken: boolean;
+    /** stdout carries a secret (the kubeconfig). */
+    secretStdout: boolean;
+}
+
+export interface SiteTopology {
+    /** The server that runs `cluster-init` (HA) or the only server; every other node joins it. */
+    firstServer: HostConfig;
+    servers: HostConfig[];
+    agents: HostConfig[];
+}
+
+/** The first server is the first server listed; stable because it is chosen by role, and re-ordering agents never moves it. */
+export function siteTopology(site: SiteConfig): SiteTopology {
+    const servers = site.hosts.filter((h) => h.role === "server");
+    return { firstServer: servers[0], servers, agents: site.hosts.filter((h) => h.role === "agent") };
+}
+
+export function apiUrl(host: HostConfig): string {
+    const h = host.address.includes(":") ? `[${host.address}]` : host.address;
+    return `https://${h}:${K3S_API_PORT}`;
+}
+
+/** Non-secret part of /etc/rancher/k3s/config.yaml; the token is appended on the host from stdin. */
+export function k3sConfigYaml(config: EstateConfig, site: SiteConfig, host: HostConfig): string {
+    const { firstServer, servers } = siteTopology(site);
+    const labels = {
+        "edge-estate/region": config.region,
+        "edge-estate/site": site.id,
+        "edge-estate/wave": String(site.wave),
+        "edge-estate/host": host.id,
+        ...host.labels,
+    };
+    const doc: Record<string, unknown> = {
+        "node-name": `${site.id}-${host.id}`,
+        "node-label": Object.entries(labels).map(([k, v]) => `${k}=${v}`),
+    };
+    if (host.taints.length > 0) doc["node-taint"] = host.taints.map((t) => `${t.key}${t.value !== undefined ? `=${t.value}` : ""}:${t.effect}`);
+    const reserve = config.budget.k3sReserve[host.role];
+    // Reserve what K3s itself needs so the scheduler's allocatable matches the budget the policies check.
+    doc["kubelet-arg"] = [`system-reserved=cpu=${reserve.cpu},memory=${Math.floor(toBytes(reserve.memory) / 2 ** 20)}Mi`];
+    if (host.role === "server") {
+        doc["tls-san"] = [host.address];
+        doc["disable"] = ["traefik", "servicelb"];
+        // 0600: the admin kubeconfig is cluster-admin; never world-readable.
+        doc["write-kubeconfig-mode"] = "0600";
+        if (host.id === firstServer.id) {
+            if (servers.length > 1) doc["cluster-init"] = true;
+        } else {
+            doc["server"] = apiUrl(firstServer);
+        }
+    } else {
+        doc["server"] = apiUrl(firstServer);
+    }
+    return `# Managed by edge-estate (site ${site.id}, host ${host.id}). Local edits are overwritten.\n${yaml.dump(doc, { lineWidth: -1, sortKeys: false })}`.trimEnd();
+}
+
+export function registriesYaml(config: EstateConfig): string {
+    if (!config.registries || Object.keys(config.registries.mirrors).length === 0) return "";
+    return yaml.dump({ mirrors: config.registries.mirrors }, { lineWidth: -1 }).trimEnd();
+}
+
+function artifactUrl(base: string, tag: string, asset: string): string {
+    return `${base}/${encodeURIComponent(tag)}/${asset}`;
+}
+
+export interface ArtifactEntry {
+    name: string;
+    sha256: string;
+    url: string;
+}
+
+/** Every artifact a host needs for these versions, with its pinned digest and where download mode fetches it. */
+export function hostArtifacts(config: EstateConfig, versions: Versions): ArtifactEntry[] {
+    const { arch, checksums } = config.artifacts;
+    const k3s = k3sAssetNames(arch);
+    const shim = shimAssetName(arch);
+    const tag = (name: string, v: string) => `${name}-${v.replace(/\+/g, "-")}`;
+    const entries: ArtifactEntry[] = [
+        { name: tag("k3s", versions.k3s), sha256: checksums.k3s[versions.k3s]?.[arch] ?? "UNPINNED", url: artifactUrl(config.artifacts.k3sBaseUrl, versions.k3s, k3s.binary) },
+        {
+            name: tag("k3s-install", versions.k3s) + ".sh",
+            sha256: checksums.k3sInstallScript[versions.k3s] ?? "UNPINNED",
+            url: `${config.artifacts.k3sInstallScriptBaseUrl}/${encodeURIComponent(versions.k3s)}/install.sh`,
+        },
+        {
+            name: tag("containerd-shim-wasmedge", versions.wasmedgeShim) + ".tar.gz",
+            sha256: checksums.wasmedgeShim[versions.wasmedgeShim]?.[arch] ?? "UNPINNED",
+            url: artifactUrl(config.artifacts.shimBaseUrl, `containerd-shim-wasmedge/${versions.wasmedgeShim}`, shim),
+        },
+    ];
+    if (config.artifacts.mode === "airgap") {
+        entries.push({
+            name: k3s.airgapImages.replace(".tar.zst", `-${versions.k3s.replace(/\+/g, "-")}.tar.zst`),
+            sha256: checksums.k3sAirgapImages[versions.k3s]?.[arch] ?? "UNPINNED",
+            url: artifactUrl(config.artifacts.k3sBaseUrl, versions.k3s, k3s.airgapImages),
+        });
+    }
+    return entries;
+}
+
+/** Minimum memory per role checked by preflight (below this K3s will not run reliably). */
+const MIN_MEMORY_MIB = { server: 1800, agent: 900 } as const;
+
+export function planHostSteps(config: EstateConfig, site: SiteConfig, host: HostConfig, versions: Versions): HostStep[] {
+    const { firstServer } = siteTopology(site);
+    const artifacts = hostArtifacts(config, versions);
+    const [k3sBin, installScript, shim, airgap] = artifacts;
+    const common = {
+        EDGE_REGION: config.region,
+        EDGE_SITE_ID: site.id,
+        EDGE_HOST_ID: host.id,
+        EDGE_ROLE: host.role,
+        EDGE_STATE_DIR,
+    };
+    const steps: Omit<HostStep, "order">[] = [
+        {
+            name: "preflight",
+            file: "preflight.sh",
+            env: { ...common, EDGE_ARCH: config.artifacts.arch, EDGE_MIN_MEMORY_MIB: String(MIN_MEMORY_MIB[host.role]), EDGE_MIN_DISK_MIB: "4096" },
+            stdinToken: false,
+            secretStdout: false,
+        },
+        {
+            name: "fetch-artifacts",
+            file: "fetch-artifacts.sh",
+            env: { ...common, ARTIFACT_MODE: config.artifacts.mode, ARTIFACTS: artifacts.map((a) => `${a.name} ${a.sha256} ${a.url}`).join("\n") },
+            stdinToken: false,
+            secretStdout: false,
+        },
+        {
+            name: "wasmedge-shim",
+            file: "install-shim.sh",
+            env: { ...common, SHIM_ARTIFACT: shim.name, SHIM_VERSION: versions.wasmedgeShim },
+            stdinToken: false,
+            secretStdout: false,
+        },
+        {
+            name: "k3s-config",
+            file: "k3s-config.sh",
+            env: { ...common, K3S_CONFIG_YAML: k3sConfigYaml(config, site, host), K3S_REGISTRIES_YAML: registriesYaml(config) },
+            stdinToken: true,
+            secretStdout: false,
+        },
+        {
+            name: "k3s-install",
+            file: "k3s-install.sh",
+            env: {
+                ...common,
+                K3S_VERSION: versions.k3s,
+                K3S_ARTIFACT: k3sBin.name,
+                INSTALL_SCRIPT_ARTIFACT: installScript.name,
+                ...(airgap ? { AIRGAP_IMAGES_ARTIFACT: airgap.name } : {}),
+            },
+            stdinToken: false,
+            secretStdout: false,
+        },
+        { name: "verify-wasm", file: "verify-wasm.sh", env: { ...common, EDGE_WAIT_SECONDS: "240" }, stdinToken: false, secretStdout: false },
+    ];
+    if (host.id === firstServer.id) {
+        steps.push({ name: "kubeconfig", file: "kubeconfig.sh", env: { ...common, EDGE_WAIT_SECONDS: "120" }, stdinToken: false, secretStdout: true });
+    }
+    return steps.map((s, i) => ({ ...s, order: String(i).padStart(2, "0"), env: { ...s.env, EDGE_STEP: `${String(i).padStart(2, "0")}-${s.name}` } }));
+}
+
+export function renderStep(site: SiteConfig, host: HostConfig, step: HostStep): string {
+    return renderRemoteScript({
+        file: step.file,
+        env: step.env,
+        header: [
+            `edge-estate step ${step.order}-${step.name} for host ${host.id} (${host.role}) of site ${site.id}; source: scripts/remote/${step.file}`,
+            step.stdinToken ? "stdin: the site's K3s token (secret)" : "stdin: none",
+            ...(step.secretStdout ? ["stdout: secret (kubeconfig), never logged"] : []),
+        ],
+    });
+}

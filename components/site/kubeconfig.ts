@@ -1,0 +1,8 @@
+/** Pure: points the admin kubeconfig K3s writes (server https://127.0.0.1:6443) at the first server's address. */
+import { apiUrl } from "../host/steps";
+import type { HostConfig } from "../config/types";
+
+export function externalKubeconfig(raw: string, firstServer: HostConfig): string {
+    if (!raw) return raw; // unknown during the first preview
+    return raw.replace(/server:\s*https:\/\/(127\.0\.0\.1|localhost|\[::1\]):6443/g, `server: ${apiUrl(firstServer)}`);
+}

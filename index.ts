@@ -1,0 +1,24 @@
+// edge-estate: one region stack of city sites (K3s + WasmEdge over SSH). See README.md.
+import * as pulumi from "@pulumi/pulumi";
+import { loadFromRuntimeConfig } from "./components/config/load";
+import { ConfigError } from "./components/config/validate";
+import { defineEstate } from "./components/program";
+
+function loadConfig() {
+    try {
+        // `pulumi up` refuses unpinned artifacts; preview only warns so PR checks still render the plan.
+        return loadFromRuntimeConfig(pulumi.runtime.allConfig(), !pulumi.runtime.isDryRun());
+    } catch (e) {
+        // RunError prints the message without a stack trace: config mistakes are user errors.
+        if (e instanceof ConfigError) throw new pulumi.RunError(e.message);
+        throw e;
+    }
+}
+
+const config = loadConfig();
+const sshPrivateKey = new pulumi.Config().requireSecret("sshPrivateKey");
+const outputs = defineEstate(config, sshPrivateKey);
+
+export const region = outputs.region;
+export const sites = outputs.sites;
+export const unpinnedArtifacts = outputs.unpinnedArtifacts;
