@@ -1,0 +1,100 @@
+/**
+ * npm run synth -- --stack NAME [--out DIR]
+ * npm run synth -- --config-file PATH [--out DIR]
+ *
+ * Runs the program offline under Pulumi mocks and writes what `pulumi up` would do (see README "Offline synth").
+ * Exit codes: 0 ok, 1 invalid stack config or a leaked secret, 2 usage error.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { loadStackFile } from "../components/config/load";
+import { ConfigError } from "../components/config/validate";
+import { runProgramUnderMocks, SYNTH_SECRET_MARKER } from "./synth/run";
+import { writeSynthOutput } from "./synth/write";
+
+const USAGE = "usage: npm run synth -- (--stack NAME | --config-file PATH) [--out DIR]";
+
+function parseArgs(argv: string[]): { file: string; stack: string; out: string } {
+    let stack: string | undefined;
+    let file: string | undefined;
+    let out: string | undefined;
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i];
+        const value = () => {
+            const v = argv[++i];
+            if (v === undefined || v.startsWith("--")) throw new UsageError(`${a} needs a value`);
+            return v;
+        };
+        if (a === "--stack") stack = value();
+        else if (a === "--config-file") file = value();
+        else if (a === "--out") out = value();
+        else if (a === "--help" || a === "-h") throw new UsageError("");
+        else throw new UsageError(`unknown argument ${a}`);
+    }
+    if ((stack === undefined) === (file === undefined)) throw new UsageError("give exactly one of --stack or --config-file");
+    if (stack !== undefined && !/^[A-Za-z0-9._-]+$/.test(stack)) throw new UsageError(`invalid stack name ${stack}`);
+    const resolvedFile = file ?? `Pulumi.${stack}.yaml`;
+    const name = stack ?? path.basename(resolvedFile).replace(/^Pulumi\./, "").replace(/\.ya?ml$/, "");
+    return { file: resolvedFile, stack: name, out: out ?? path.join("out", name) };
+}
+
+class UsageError extends Error {}
+
+async function main(): Promise<number> {
+    let args: ReturnType<typeof parseArgs>;
+    try {
+        args = parseArgs(process.argv.slice(2));
+    } catch (e) {
+        if (e instanceof UsageError) {
+            if (e.message) console.error(`synth: ${e.message}`);
+            console.error(USAGE);
+            return 2;
+        }
+        throw e;
+    }
+    let loaded: ReturnType<typeof loadStackFile>;
+    try {
+        loaded = loadStackFile(args.file, false);
+    } catch (e) {
+        if (e instanceof ConfigError) {
+            console.error(e.message);
+            return 1;
+        }
+        throw e;
+    }
+    const { config, stack } = loaded;
+    const started = Date.now();
+    // An encrypted key is never decrypted here; a plaintext test key is used as given (and redacted in output).
+    const resources = await runProgramUnderMocks(config, args.stack, stack.sshPrivateKeyPlaintext ?? "[secret]");
+    const summary = writeSynthOutput(args.out, resources);
+
+    // Belt and braces: no generated secret may appear anywhere in the output.
+    const leaks: string[] = [];
+    const scan = (dir: string) => {
+        for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+            const p = path.join(dir, entry.name);
+            if (entry.isDirectory()) scan(p);
+            else {
+                const text = fs.readFileSync(p, "utf8");
+                if (text.includes(SYNTH_SECRET_MARKER) || (stack.sshPrivateKeyPlaintext && text.includes(stack.sshPrivateKeyPlaintext.trim().split("\n")[1] ?? "\0"))) leaks.push(p);
+            }
+        }
+    };
+    scan(args.out);
+    if (leaks.length) {
+        console.error(`synth: secret value found unredacted in: ${leaks.join(", ")}`);
+        return 1;
+    }
+    console.log(
+        `synth: ${args.stack}: ${summary.resources} resources, ${summary.sites.length} sites, ${summary.hostScripts} host scripts, ${summary.manifests} manifests -> ${args.out} (${Date.now() - started} ms)`,
+    );
+    return 0;
+}
+
+main().then(
+    (code) => process.exit(code),
+    (e) => {
+        console.error(`synth: internal error: ${(e as Error).stack ?? e}`);
+        process.exit(3);
+    },
+);

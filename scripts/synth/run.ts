@@ -1,0 +1,77 @@
+/**
+ * Runs the real program in-process under Pulumi's mocks and records every registered resource with its inputs,
+ * parent and provider. No CLI, no hosts, no clusters: this is what `pulumi up` would ask the engine to create.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { EstateConfig } from "../../components/config/types";
+import { secretEnvelope } from "./secrets";
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { deserializeProperties } = require("@pulumi/pulumi/runtime/rpc");
+
+export interface RecordedResource {
+    urn: string;
+    type: string;
+    name: string;
+    custom: boolean;
+    parent?: string;
+    provider?: string;
+    /** Inputs as the engine receives them; secrets still in their wire envelope. */
+    inputs: Record<string, unknown>;
+}
+
+/** Marker values the mocks hand out for generated secrets; synth fails if one ever shows up unredacted. */
+export const SYNTH_SECRET_MARKER = "SYNTH-SECRET-VALUE";
+
+export async function runProgramUnderMocks(config: EstateConfig, stack: string, sshPrivateKey: string): Promise<RecordedResource[]> {
+    const byUrn = new Map<string, RecordedResource>();
+    const order: string[] = [];
+    const seen = new Set<string>();
+
+    await pulumi.runtime.setMocks(
+        {
+            newResource(args) {
+                const key = `${args.type}::${args.name}`;
+                // The real engine rejects duplicate URNs; the mock monitor would accept them silently.
+                if (seen.has(key)) throw new Error(`duplicate resource ${args.type} named ${args.name}`);
+                seen.add(key);
+                const state: Record<string, unknown> = { ...args.inputs };
+                // Emulate engine-side secrecy the mocks skip (additionalSecretOutputs).
+                if (args.type === "random:index/randomPassword:RandomPassword") state.result = secretEnvelope(`${SYNTH_SECRET_MARKER}-${args.name}`);
+                if (args.type === "command:remote:Command") state.stdout = /-kubeconfig$/.test(args.name) ? secretEnvelope(`${SYNTH_SECRET_MARKER}-kubeconfig`) : "";
+                return { id: `${args.name}-id`, state };
+            },
+            call(args) {
+                return args.inputs;
+            },
+        },
+        "edge-estate",
+        stack,
+        false,
+    );
+    // newResource does not get the parent; the register request does, so record at the monitor.
+    const { defineEstate } = await import("../../components/program");
+    const monitor = (pulumi.runtime as any).getMonitor();
+    const originalRegister = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, cb: any) => {
+        originalRegister(req, (err: any, resp: any) => {
+            if (!err && resp) {
+                const urn: string = resp.getUrn();
+                const r: RecordedResource = {
+                    urn,
+                    type: req.getType(),
+                    name: req.getName(),
+                    custom: req.getCustom(),
+                    ...(req.getParent() ? { parent: req.getParent() } : {}),
+                    ...(req.getProvider() ? { provider: req.getProvider().split("::").slice(0, -1).join("::") } : {}),
+                    inputs: deserializeProperties(req.getObject()),
+                };
+                if (!byUrn.has(urn)) order.push(urn);
+                byUrn.set(urn, r);
+            }
+            cb(err, resp);
+        });
+    };
+    await pulumi.runtime.runInPulumiStack(async () => defineEstate(config, pulumi.secret(sshPrivateKey)));
+    await (pulumi.runtime as any).disconnect();
+    return order.map((u) => byUrn.get(u)!);
+}
