@@ -66,6 +66,8 @@ interface HostSock {
   /** Node's write buffer is over its high-water mark; we stop draining the send ring until 'drain' */
   blocked: boolean;
   closed: boolean;
+  /** the peer's FIN arrived while received data still waits in `pending` */
+  eofPending: boolean;
 }
 
 function ipString(family: number, bytes: Uint8Array): string {
@@ -203,6 +205,7 @@ export function runWasm(opts: RunWasmOptions): WasmHandle {
     pending: [],
     blocked: false,
     closed: false,
+    eofPending: false,
   });
 
   // ---------------------------------------------------------------- receive path
@@ -235,6 +238,10 @@ export function runWasm(opts: RunWasmOptions): WasmHandle {
         }
       }
       if (hs.pending.length === 0) {
+        if (hs.eofPending) {
+          hs.eofPending = false;
+          Atomics.or(hs.hdr, S.FLAGS, FLAG.RD_EOF);
+        }
         if (Atomics.load(hs.hdr, S.FLAGS) & FLAG.PAUSED) {
           Atomics.and(hs.hdr, S.FLAGS, ~FLAG.PAUSED);
           hs.sock?.resume();
@@ -264,20 +271,20 @@ export function runWasm(opts: RunWasmOptions): WasmHandle {
       }
       wake();
     });
-    sock.on("end", () => {
-      Atomics.or(hs.hdr, S.FLAGS, FLAG.RD_EOF);
+    const eof = () => {
+      // the module must first read what is still queued behind a full ring
+      if (hs.pending.length > 0) hs.eofPending = true;
+      else Atomics.or(hs.hdr, S.FLAGS, FLAG.RD_EOF);
       wake();
-    });
+    };
+    sock.on("end", eof);
     sock.on("error", (err) => {
       if (Atomics.load(hs.hdr, S.STATE) === STATE.CONNECTING) return;
       hs.hdr[S.ERR] = errnoOf(err);
       Atomics.or(hs.hdr, S.FLAGS, FLAG.ERROR);
       wake();
     });
-    sock.on("close", () => {
-      Atomics.or(hs.hdr, S.FLAGS, FLAG.RD_EOF);
-      wake();
-    });
+    sock.on("close", eof);
   };
 
   // ---------------------------------------------------------------- send path

@@ -280,6 +280,11 @@ function stdWrite(n: number, data: Uint8Array): void {
   }
 }
 
+/** Host diagnostics go where the module's stderr goes. */
+function diag(text: string): void {
+  stdWrite(2, enc.encode(text));
+}
+
 // ---------------------------------------------------------------- sockets: data path
 
 function sockOf(fd: number): SockEntry | null {
@@ -1575,7 +1580,7 @@ async function main(): Promise<number> {
   try {
     bytes = fs.readFileSync(init.wasmPath);
   } catch (e) {
-    process.stderr.write(`wasmedge-host: cannot read ${init.wasmPath}: ${(e as Error).message}\n`);
+    diag(`wasmedge-host: cannot read ${init.wasmPath}: ${(e as Error).message}\n`);
     return 1;
   }
   let module: WebAssembly.Module;
@@ -1584,7 +1589,7 @@ async function main(): Promise<number> {
     declared = readFunctionImports(bytes);
     module = await WebAssembly.compile(new Uint8Array(bytes));
   } catch (e) {
-    process.stderr.write(`wasmedge-host: ${init.wasmPath} is not a valid Wasm module: ${(e as Error).message}\n`);
+    diag(`wasmedge-host: ${init.wasmPath} is not a valid Wasm module: ${(e as Error).message}\n`);
     return 1;
   }
 
@@ -1613,7 +1618,7 @@ async function main(): Promise<number> {
   for (const imp of WebAssembly.Module.imports(module)) {
     const ns = (importObject[imp.module] ??= {}) as Record<string, WebAssembly.ImportValue>;
     if (imp.kind !== "function") {
-      process.stderr.write(
+      diag(
         `wasmedge-host: unsupported import ${imp.module}.${imp.name} (${imp.kind}); only functions can be provided\n`,
       );
       return 1;
@@ -1632,19 +1637,19 @@ async function main(): Promise<number> {
   try {
     instance = await WebAssembly.instantiate(module, importObject);
   } catch (e) {
-    process.stderr.write(`wasmedge-host: instantiation failed: ${(e as Error).message}\n`);
+    diag(`wasmedge-host: instantiation failed: ${(e as Error).message}\n`);
     return 1;
   }
   const exp = instance.exports;
   if (!(exp.memory instanceof WebAssembly.Memory)) {
-    process.stderr.write("wasmedge-host: the module does not export its memory\n");
+    diag("wasmedge-host: the module does not export its memory\n");
     return 1;
   }
   memory = exp.memory;
   mem();
   const start = (exp._start ?? exp._initialize) as (() => void) | undefined;
   if (typeof start !== "function") {
-    process.stderr.write("wasmedge-host: the module exports no _start function\n");
+    diag("wasmedge-host: the module exports no _start function\n");
     return 1;
   }
   try {
@@ -1653,7 +1658,7 @@ async function main(): Promise<number> {
   } catch (e) {
     if (e instanceof ProcExit) return e.code;
     if (e instanceof Stopped) return -1;
-    process.stderr.write(`wasmedge-host: execution failed: ${(e as Error)?.message ?? String(e)}\n`);
+    diag(`wasmedge-host: execution failed: ${(e as Error)?.message ?? String(e)}\n`);
     return 1;
   }
 }
@@ -1661,7 +1666,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => parentPort!.postMessage({ t: "x", code }),
   (e) => {
-    process.stderr.write(`wasmedge-host: ${(e as Error)?.message ?? String(e)}\n`);
+    diag(`wasmedge-host: ${(e as Error)?.message ?? String(e)}\n`);
     parentPort!.postMessage({ t: "x", code: 1 });
   },
 );

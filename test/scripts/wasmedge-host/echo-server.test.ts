@@ -1,0 +1,101 @@
+// A real AssemblyScript TCP echo server (fixtures/echo-server.ts) driven by Node clients.
+import net from "node:net";
+import crypto from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildAs } from "./fixtures/build";
+import { start, type Running } from "./helpers";
+
+let server: Running;
+let port: number;
+
+beforeAll(async () => {
+  const wasm = await buildAs("echo-server");
+  server = start({ wasmPath: wasm, env: { HTTP_PORT: "0" } });
+  port = Number(await server.waitFor(/LISTENING (\d+)/));
+});
+
+afterAll(() => server?.kill());
+
+/** Sends payload, half-closes, and collects everything until the server closes. */
+function roundTrip(payload: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const s = net.connect({ port, host: "127.0.0.1", allowHalfOpen: true }, () => {
+      s.end(payload);
+    });
+    s.on("data", (c) => chunks.push(c));
+    s.on("end", () => resolve(Buffer.concat(chunks)));
+    s.on("error", reject);
+  });
+}
+
+describe("echo server under the host", () => {
+  it("echoes one message and closes after the client's half-close", async () => {
+    expect((await roundTrip(Buffer.from("hello wasm"))).toString()).toBe("hello wasm");
+  });
+
+  it("handles 200 concurrent connections with distinct payloads", async () => {
+    const payloads = Array.from({ length: 200 }, (_, i) => crypto.randomBytes(100 + i * 37));
+    const results = await Promise.all(payloads.map((p) => roundTrip(p)));
+    results.forEach((r, i) => expect(r.equals(payloads[i])).toBe(true));
+  });
+
+  it("echoes a 16 MiB payload intact (ring wrap-around and backpressure both ways)", async () => {
+    const big = crypto.randomBytes(16 * 1024 * 1024);
+    const back = await roundTrip(big);
+    expect(back.length).toBe(big.length);
+    expect(crypto.createHash("sha256").update(back).digest("hex")).toBe(
+      crypto.createHash("sha256").update(big).digest("hex"),
+    );
+  });
+
+  it("keeps serving after clients reset their connections abruptly", async () => {
+    await Promise.all(
+      Array.from(
+        { length: 20 },
+        () =>
+          new Promise<void>((resolve) => {
+            const s = net.connect({ port, host: "127.0.0.1" }, () => {
+              s.write(crypto.randomBytes(200_000));
+              setTimeout(() => {
+                s.resetAndDestroy();
+                resolve();
+              }, 5);
+            });
+            s.on("error", () => resolve());
+          }),
+      ),
+    );
+    expect((await roundTrip(Buffer.from("still alive"))).toString()).toBe("still alive");
+  });
+
+  it("serves interleaved request/response exchanges on a kept-open connection", async () => {
+    const s = net.connect({ port, host: "127.0.0.1" });
+    await new Promise((r) => s.once("connect", r));
+    for (let i = 0; i < 50; i++) {
+      const msg = `ping ${i}`;
+      const got = await new Promise<string>((resolve) => {
+        s.once("data", (d) => resolve(d.toString()));
+        s.write(msg);
+      });
+      expect(got).toBe(msg);
+    }
+    s.destroy();
+  });
+});
+
+describe("exit", () => {
+  it("exits with the proc_exit code and closes its sockets", async () => {
+    const wasm = await buildAs("echo-server");
+    const m = start({ wasmPath: wasm, env: { HTTP_PORT: "0" } });
+    const p = Number(await m.waitFor(/LISTENING (\d+)/));
+    const s = net.connect({ port: p, host: "127.0.0.1" }, () => s.write("EXIT 7\n"));
+    s.on("error", () => undefined);
+    expect(await m.exited).toBe(7);
+    const refused = await new Promise<string>((resolve) => {
+      const c = net.connect({ port: p, host: "127.0.0.1" }, () => resolve("connected"));
+      c.on("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? "error"));
+    });
+    expect(refused).toBe("ECONNREFUSED");
+  });
+});
