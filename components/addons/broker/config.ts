@@ -1,0 +1,135 @@
+/**
+ * Pure builders for the Mosquitto files of one site: mosquitto.conf, the ACL file and the password file.
+ * The tests run the real Debian mosquitto with exactly these files (only the paths and port differ).
+ *
+ * Client classes:
+ *  - tracking: the tracking service; may only read `tracking/<site>/+/events`.
+ *  - device:   scanners/trucks of the site; one class credential. A device may only publish under
+ *              `tracking/<site>/<its client id>/...` (pattern ACL with %c) and reads nothing.
+ *  - monitor:  metrics exporters; may only read `$SYS/#`.
+ */
+import { createHmac, pbkdf2Sync } from "node:crypto";
+
+export const MQTT_PORT = 1883;
+/** Device-facing NodePort (servicelb is disabled on the sites, so no LoadBalancer). */
+export const MQTT_DEVICE_NODE_PORT = 31883;
+
+export type ClientClass = "tracking" | "device" | "monitor";
+export const CLIENT_CLASSES: ClientClass[] = ["tracking", "device", "monitor"];
+
+/** The MQTT user name of a client class (the class name itself; fixed so devices can be provisioned). */
+export function mqttUsername(cls: ClientClass): string {
+    return cls;
+}
+
+export interface MosquittoPaths {
+    /** Directory holding the ACL file (a ConfigMap in the cluster). */
+    configDir: string;
+    /** Directory holding the password file (a Secret in the cluster). */
+    secretDir: string;
+    /** Persistence directory (a volume in the cluster), with trailing slash added here. */
+    dataDir: string;
+}
+
+/** Where the files live inside the eclipse-mosquitto container. */
+export const CONTAINER_PATHS: MosquittoPaths = {
+    configDir: "/mosquitto/config",
+    secretDir: "/mosquitto/secret",
+    dataDir: "/mosquitto/data",
+};
+
+export interface MosquittoConfOptions {
+    siteId: string;
+    paths: MosquittoPaths;
+    port: number;
+    /** Listen address; unset = all interfaces (the pod). Tests bind 127.0.0.1. */
+    bindAddress?: string;
+}
+
+export function buildMosquittoConf(o: MosquittoConfOptions): string {
+    const dataDir = o.paths.dataDir.endsWith("/") ? o.paths.dataDir : `${o.paths.dataDir}/`;
+    return [
+        `# Mosquitto for edge-estate site ${o.siteId}. Generated; local edits are overwritten.`,
+        "# One listener, global settings: the same auth and ACL for every client.",
+        "per_listener_settings false",
+        "allow_anonymous false",
+        `password_file ${o.paths.secretDir}/passwd`,
+        `acl_file ${o.paths.configDir}/acl`,
+        "",
+        "# Persistence: in-flight QoS 1 messages and retained state survive a broker restart.",
+        "persistence true",
+        `persistence_location ${dataDir}`,
+        "autosave_interval 30",
+        "",
+        "# Tracking events are small JSON documents; anything larger is a misbehaving client.",
+        "max_packet_size 65536",
+        "max_keepalive 600",
+        "max_queued_messages 10000",
+        "set_tcp_nodelay true",
+        "sys_interval 15",
+        "",
+        `listener ${o.port}${o.bindAddress ? ` ${o.bindAddress}` : ""}`,
+        "protocol mqtt",
+        "",
+        "log_dest stdout",
+        "log_type error",
+        "log_type warning",
+        "log_type notice",
+        "connection_messages true",
+        "",
+    ].join("\n");
+}
+
+/** Topic every device of the site publishes its events under: tracking/<site>/<deviceId>/events. */
+export function deviceEventsTopic(siteId: string, deviceId: string): string {
+    return `tracking/${siteId}/${deviceId}/events`;
+}
+
+/** What the tracking service subscribes to. */
+export function trackingSubscription(siteId: string): string {
+    return `tracking/${siteId}/+/events`;
+}
+
+export function buildAclFile(siteId: string): string {
+    return [
+        `# Mosquitto ACL for edge-estate site ${siteId}. Generated; local edits are overwritten.`,
+        "# Anything not granted here is denied. Anonymous clients are refused at connect (allow_anonymous false).",
+        "#",
+        "# Devices: publish only under their own client id; no read access at all.",
+        `pattern write tracking/${siteId}/%c/#`,
+        "",
+        "# The tracking service: subscribe to the events of every device of this site, publish nothing.",
+        `user ${mqttUsername("tracking")}`,
+        `topic read ${trackingSubscription(siteId)}`,
+        "",
+        "# Monitoring: broker statistics only.",
+        `user ${mqttUsername("monitor")}`,
+        "topic read $SYS/#",
+        "",
+    ].join("\n");
+}
+
+/** mosquitto_passwd's default PBKDF2 iteration count for `$7$` hashes. */
+export const PBKDF2_ITERATIONS = 101;
+
+/**
+ * One password-file line in mosquitto 2.x `$7$` format: PBKDF2-HMAC-SHA512, 64-byte key, base64 salt and hash.
+ * The salt is derived from the (random, secret) password and the user name so the line is stable across runs
+ * (no diff on every `pulumi up`) while still unique per user and per password.
+ */
+export function mosquittoPasswordLine(username: string, password: string, iterations = PBKDF2_ITERATIONS): string {
+    if (!/^[^:\s]+$/.test(username)) throw new Error(`MQTT user name ${JSON.stringify(username)} must be non-empty without ':' or spaces`);
+    if (password.length === 0) throw new Error(`MQTT password for ${username} is empty`);
+    const salt = createHmac("sha256", password).update(`mosquitto-salt:${username}`).digest().subarray(0, 12);
+    const hash = pbkdf2Sync(Buffer.from(password, "utf8"), salt, iterations, 64, "sha512");
+    return `${username}:$7$${iterations}$${salt.toString("base64")}$${hash.toString("base64")}`;
+}
+
+export function buildPasswordFile(credentials: Record<string, string>): string {
+    return (
+        Object.keys(credentials)
+            .sort()
+            .map((u) => mosquittoPasswordLine(u, credentials[u]))
+            .join("\n") + "\n"
+    );
+}
