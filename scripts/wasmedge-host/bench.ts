@@ -1,0 +1,164 @@
+// Round-trip benchmark through the WasmEdge-compatible host: runs an AssemblyScript HTTP/1.1
+// keep-alive server (test/scripts/wasmedge-host/fixtures/http-server.ts) under the host CLI in its
+// own process, and drives it from this process with CONCURRENCY keep-alive connections for
+// DURATION seconds, one request in flight per connection. Prints QPS and latency percentiles,
+// cold start (process start to first 200) and the server's peak RSS.
+//   npm run bench:host [-- --concurrency 64 --duration 10 --warmup 2]
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { buildAs } from "../../test/scripts/wasmedge-host/fixtures/build";
+
+function option(name: string, dflt: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0) return dflt;
+  const v = Number(process.argv[i + 1]);
+  if (!Number.isFinite(v) || v <= 0) {
+    process.stderr.write(`bench: --${name} needs a positive number\n`);
+    process.exit(2);
+  }
+  return v;
+}
+
+const CONCURRENCY = option("concurrency", 64);
+const DURATION_S = option("duration", 10);
+const WARMUP_S = option("warmup", 2);
+const REQUEST = Buffer.from("GET /v1/ping HTTP/1.1\r\nHost: bench\r\nUser-Agent: bench-host\r\n\r\n");
+
+function rssKb(pid: number): number {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+    return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+function cpuTicks(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+async function main(): Promise<void> {
+  const wasm = await buildAs("http-server");
+  const cli = path.join(__dirname, "cli.ts");
+  const t0 = process.hrtime.bigint();
+  const child = spawn(process.execPath, ["--require", require.resolve("tsx/cjs"), cli, "--env", "HTTP_PORT=0", wasm], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+      const m = /LISTENING (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.on("exit", (c) => reject(new Error(`server exited with ${c}: ${out}`)));
+  });
+  const first = await oneRequest(port);
+  const coldMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (!first.startsWith("HTTP/1.1 200")) throw new Error(`unexpected first response: ${first}`);
+
+  const latencies = new Float64Array(4_000_000);
+  let count = 0;
+  let recording = false;
+  let running = true;
+  let errors = 0;
+  let peakRss = 0;
+  const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, rssKb(child.pid!))), 200);
+
+  const conns: Promise<void>[] = [];
+  for (let i = 0; i < CONCURRENCY; i++) {
+    conns.push(
+      new Promise<void>((resolve) => {
+        const s = net.connect({ port, host: "127.0.0.1", noDelay: true });
+        let sent = 0n;
+        let pending = 0;
+        const fire = () => {
+          if (!running) {
+            s.destroy();
+            resolve();
+            return;
+          }
+          sent = process.hrtime.bigint();
+          s.write(REQUEST);
+        };
+        s.on("connect", fire);
+        s.on("data", (d: Buffer) => {
+          // responses are fixed-size; count complete ones
+          pending += d.length;
+          while (pending >= RESPONSE_LEN) {
+            pending -= RESPONSE_LEN;
+            if (recording && count < latencies.length) latencies[count++] = Number(process.hrtime.bigint() - sent) / 1e6;
+            fire();
+          }
+        });
+        s.on("error", () => {
+          errors++;
+          resolve();
+        });
+      }),
+    );
+  }
+  await sleep(WARMUP_S * 1000);
+  const cpu0 = cpuTicks(child.pid!);
+  const start = process.hrtime.bigint();
+  recording = true;
+  await sleep(DURATION_S * 1000);
+  recording = false;
+  const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
+  const cpu1 = cpuTicks(child.pid!);
+  running = false;
+  await Promise.all(conns);
+  clearInterval(rssTimer);
+  child.kill("SIGKILL");
+
+  const sorted = latencies.subarray(0, count).sort();
+  const pct = (p: number) => sorted[Math.min(count - 1, Math.floor((p / 100) * count))];
+  const cores = (cpu1 - cpu0) / 100 / elapsed;
+  const lines = [
+    `wasmedge-host round-trip benchmark (HTTP/1.1 keep-alive, ${CONCURRENCY} connections, ${DURATION_S}s after ${WARMUP_S}s warm-up)`,
+    `  requests     ${count}`,
+    `  QPS          ${(count / elapsed).toFixed(0)}`,
+    `  p50          ${pct(50).toFixed(3)} ms`,
+    `  p99          ${pct(99).toFixed(3)} ms`,
+    `  p99.9        ${pct(99.9).toFixed(3)} ms`,
+    `  max          ${sorted[count - 1].toFixed(3)} ms`,
+    `  errors       ${errors}`,
+    `  cold start   ${coldMs.toFixed(1)} ms (process spawn to first 200, includes Node + tsx start-up)`,
+    `  server CPU   ${cores.toFixed(2)} cores`,
+    `  server RSS   ${(peakRss / 1024).toFixed(1)} MiB peak`,
+    `  machine      ${require("node:os").cpus().length} CPUs; load generator shares them`,
+  ];
+  process.stdout.write(lines.join("\n") + "\n");
+}
+
+const RESPONSE_LEN = Buffer.byteLength(
+  "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 15\r\nConnection: keep-alive\r\n\r\n{\"status\":\"ok\"}",
+);
+
+function oneRequest(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ port, host: "127.0.0.1" }, () => s.write(REQUEST));
+    let got = "";
+    s.on("data", (d) => {
+      got += d;
+      if (got.length >= RESPONSE_LEN) {
+        s.destroy();
+        resolve(got);
+      }
+    });
+    s.on("error", reject);
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench: ${(e as Error).message}\n`);
+  process.exit(1);
+});
