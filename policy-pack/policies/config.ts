@@ -1,0 +1,219 @@
+/**
+ * Policy configuration: the JSON schemas the CLI validates `--policy-pack-config` against, their defaults (the
+ * stack's DEFAULT_BUDGET, so the pack and Gatekeeper enforce the same numbers), and resolution of whatever
+ * arrives from getConfig() into checked values. Defaults are merged here too, field by field, so a config that
+ * sets only `classes.wasm.memory` keeps every other default.
+ */
+import type { PolicyConfigSchema } from "@pulumi/policy";
+import { DEFAULT_BUDGET } from "../../components/config/defaults";
+import { QuantityError, type Quantity } from "../../components/config/quantity";
+import { cmp, parse, type ResourceName } from "../amount";
+
+export class PolicyConfigError extends Error {}
+
+export interface Budget {
+    cpu: Quantity;
+    memory: Quantity;
+    /** As configured, for messages. */
+    raw: { cpu: string; memory: string };
+}
+
+export interface SiteHosts {
+    servers: number;
+    agents: number;
+}
+
+const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v));
+
+const pairSchema = (description: string, dflt?: { cpu: string; memory: string }) => ({
+    type: "object" as const,
+    description,
+    properties: {
+        cpu: { type: ["string", "number"] as ("string" | "number")[], description: "Kubernetes CPU quantity (500m, 0.5, 1)" },
+        memory: { type: ["string", "number"] as ("string" | "number")[], description: "Kubernetes memory quantity (256Mi, 1G, 129e6)" },
+    },
+    additionalProperties: false,
+    ...(dflt ? { default: clone(dflt) } : {}),
+});
+
+const hostsSchema = (description: string, dflt?: SiteHosts) => ({
+    type: "object" as const,
+    description,
+    properties: {
+        servers: { type: "integer" as const, minimum: 0 },
+        agents: { type: "integer" as const, minimum: 0 },
+    },
+    additionalProperties: false,
+    ...(dflt ? { default: clone(dflt) } : {}),
+});
+
+/** runtimeClassName -> budget class. Pods with any other runtime class (or none) are in class "default". */
+export const DEFAULT_RUNTIME_CLASSES: Record<string, string> = { wasmedge: "wasm" };
+export const DEFAULT_WASM_RUNTIME_CLASS = "wasmedge";
+/** Repository names (last path segment, no tag/digest) of images that are Wasm modules: the tracking service. */
+export const DEFAULT_WASM_IMAGES = ["logistics-system"];
+/** A pod (template) annotation that marks a Wasm workload whatever its image is called. */
+export const DEFAULT_WASM_ANNOTATION = "edge-estate/wasm";
+/** The smallest site: what the capacity check assumes when nothing says how many hosts a site has. */
+export const DEFAULT_SITE_HOSTS: SiteHosts = { servers: 1, agents: 0 };
+
+export const classBudgetSchema: PolicyConfigSchema = {
+    properties: {
+        classes: {
+            type: "object",
+            description: "Per-container limit ceilings by class name. Always has `wasm` and `default`; more may be added.",
+            additionalProperties: pairSchema("ceiling of one class"),
+            default: clone(DEFAULT_BUDGET.classes),
+        },
+        runtimeClasses: {
+            type: "object",
+            description: "runtimeClassName -> class name; any other runtime class uses `default`.",
+            additionalProperties: { type: "string" },
+            default: clone(DEFAULT_RUNTIME_CLASSES),
+        },
+    },
+};
+
+export const wasmRuntimeSchema: PolicyConfigSchema = {
+    properties: {
+        runtimeClassName: { type: "string", description: "Runtime class Wasm pods must use.", default: DEFAULT_WASM_RUNTIME_CLASS },
+        wasmImages: {
+            type: "array",
+            items: { type: "string" },
+            description: "Image repository names (last path segment) that are Wasm modules.",
+            default: [...DEFAULT_WASM_IMAGES],
+        },
+        wasmAnnotation: {
+            type: "string",
+            description: 'Pod annotation that marks a Wasm workload when set to "true".',
+            default: DEFAULT_WASM_ANNOTATION,
+        },
+    },
+};
+
+export const siteCapacitySchema: PolicyConfigSchema = {
+    properties: {
+        host: pairSchema("Capacity of one site host.", DEFAULT_BUDGET.host),
+        k3sReserve: {
+            type: "object",
+            description: "What K3s and the OS keep on a host, by role.",
+            properties: { server: pairSchema("server reserve"), agent: pairSchema("agent reserve") },
+            additionalProperties: false,
+            default: clone(DEFAULT_BUDGET.k3sReserve),
+        },
+        sites: {
+            type: "object",
+            description: "Host counts per site id; overrides the site's edge-site-info ConfigMap.",
+            additionalProperties: hostsSchema("hosts of one site"),
+            default: {},
+        },
+        defaultSite: hostsSchema("Host counts for a site nothing else describes.", DEFAULT_SITE_HOSTS),
+    },
+};
+
+/** Config as it may arrive: anything, since getConfig() hands over whatever the user wrote. */
+type Raw = unknown;
+
+function obj(v: Raw, where: string): Record<string, unknown> | undefined {
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== "object" || Array.isArray(v)) throw new PolicyConfigError(`${where} must be an object`);
+    return v as Record<string, unknown>;
+}
+
+function quantity(v: unknown, where: string): Quantity {
+    if (typeof v !== "string" && typeof v !== "number") throw new PolicyConfigError(`${where} must be a Kubernetes quantity, got ${JSON.stringify(v)}`);
+    try {
+        const q = parse(v);
+        if (q.num < 0n) throw new PolicyConfigError(`${where} must not be negative (${v})`);
+        return q;
+    } catch (e) {
+        if (e instanceof QuantityError) throw new PolicyConfigError(`${where}: ${e.message}`);
+        throw e;
+    }
+}
+
+function budget(v: Raw, dflt: { cpu: string; memory: string } | undefined, where: string): Budget {
+    const o = obj(v, where) ?? {};
+    const cpu = o.cpu ?? dflt?.cpu;
+    const memory = o.memory ?? dflt?.memory;
+    if (cpu === undefined || memory === undefined) throw new PolicyConfigError(`${where} needs both cpu and memory`);
+    return { cpu: quantity(cpu, `${where}.cpu`), memory: quantity(memory, `${where}.memory`), raw: { cpu: String(cpu), memory: String(memory) } };
+}
+
+function hosts(v: Raw, dflt: SiteHosts, where: string): SiteHosts {
+    const o = obj(v, where) ?? {};
+    const out = { servers: o.servers ?? dflt.servers, agents: o.agents ?? dflt.agents };
+    for (const k of ["servers", "agents"] as const) {
+        if (typeof out[k] !== "number" || !Number.isInteger(out[k]) || (out[k] as number) < 0) {
+            throw new PolicyConfigError(`${where}.${k} must be a whole number >= 0, got ${JSON.stringify(out[k])}`);
+        }
+    }
+    if ((out.servers as number) + (out.agents as number) === 0) throw new PolicyConfigError(`${where} has no hosts`);
+    return out as SiteHosts;
+}
+
+export interface ClassBudgetConfig {
+    classes: Record<string, Budget>;
+    runtimeClasses: Record<string, string>;
+}
+
+export function resolveClassBudgetConfig(raw: Raw): ClassBudgetConfig {
+    const o = obj(raw, "container-limits-within-class-budget config") ?? {};
+    const given = obj(o.classes, "classes") ?? {};
+    const classes: Record<string, Budget> = {};
+    for (const name of new Set([...Object.keys(DEFAULT_BUDGET.classes), ...Object.keys(given)])) {
+        classes[name] = budget(given[name], (DEFAULT_BUDGET.classes as Record<string, { cpu: string; memory: string }>)[name], `classes.${name}`);
+    }
+    const runtimeClasses: Record<string, string> = { ...DEFAULT_RUNTIME_CLASSES };
+    for (const [rc, cls] of Object.entries(obj(o.runtimeClasses, "runtimeClasses") ?? {})) {
+        if (typeof cls !== "string" || !(cls in classes)) {
+            throw new PolicyConfigError(`runtimeClasses.${rc} must name a class in classes (${Object.keys(classes).join(", ")}), got ${JSON.stringify(cls)}`);
+        }
+        runtimeClasses[rc] = cls;
+    }
+    return { classes, runtimeClasses };
+}
+
+export interface WasmRuntimeConfig {
+    runtimeClassName: string;
+    wasmImages: string[];
+    wasmAnnotation: string;
+}
+
+export function resolveWasmRuntimeConfig(raw: Raw): WasmRuntimeConfig {
+    const o = obj(raw, "wasm-images-use-wasmedge-runtime config") ?? {};
+    const rc = o.runtimeClassName ?? DEFAULT_WASM_RUNTIME_CLASS;
+    const images = o.wasmImages ?? DEFAULT_WASM_IMAGES;
+    const annotation = o.wasmAnnotation ?? DEFAULT_WASM_ANNOTATION;
+    if (typeof rc !== "string" || !rc) throw new PolicyConfigError(`runtimeClassName must be a non-empty string`);
+    if (!Array.isArray(images) || images.some((i) => typeof i !== "string" || !i)) throw new PolicyConfigError(`wasmImages must be a list of image names`);
+    if (typeof annotation !== "string" || !annotation) throw new PolicyConfigError(`wasmAnnotation must be a non-empty string`);
+    return { runtimeClassName: rc, wasmImages: [...images] as string[], wasmAnnotation: annotation };
+}
+
+export interface SiteCapacityConfig {
+    host: Budget;
+    k3sReserve: { server: Budget; agent: Budget };
+    sites: Record<string, SiteHosts>;
+    defaultSite: SiteHosts;
+}
+
+export function resolveSiteCapacityConfig(raw: Raw): SiteCapacityConfig {
+    const o = obj(raw, "site-capacity config") ?? {};
+    const host = budget(o.host, DEFAULT_BUDGET.host, "host");
+    const reserve = obj(o.k3sReserve, "k3sReserve") ?? {};
+    const k3sReserve = {
+        server: budget(reserve.server, DEFAULT_BUDGET.k3sReserve.server, "k3sReserve.server"),
+        agent: budget(reserve.agent, DEFAULT_BUDGET.k3sReserve.agent, "k3sReserve.agent"),
+    };
+    for (const role of ["server", "agent"] as const) {
+        for (const r of ["cpu", "memory"] as ResourceName[]) {
+            if (cmp(k3sReserve[role][r], host[r]) > 0) {
+                throw new PolicyConfigError(`k3sReserve.${role}.${r} (${k3sReserve[role].raw[r]}) exceeds the host's ${r} (${host.raw[r]})`);
+            }
+        }
+    }
+    const sites: Record<string, SiteHosts> = {};
+    for (const [id, v] of Object.entries(obj(o.sites, "sites") ?? {})) sites[id] = hosts(v, { servers: 0, agents: 0 }, `sites.${id}`);
+    return { host, k3sReserve, sites, defaultSite: hosts(o.defaultSite, DEFAULT_SITE_HOSTS, "defaultSite") };
+}

@@ -1,0 +1,216 @@
+/**
+ * Offline policy check: `npm run policy:check -- [options] PATH...`
+ *
+ * Reads Kubernetes YAML (files or folders, multi-document, `kind: List` unwrapped) and runs the policy pack's own
+ * policy functions over it (policy-pack/offline.ts). Prints every violation; exits 1 when any is mandatory,
+ * 0 when none is, 2 on bad input or usage.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as yaml from "js-yaml";
+import { evaluateObjects, PolicyConfigError, type PolicyReport, type SiteObject } from "../policy-pack/offline";
+import type { SiteHosts } from "../policy-pack/policies/config";
+
+const USAGE = `usage: npm run policy:check -- [options] PATH...
+
+PATH is a Kubernetes YAML file (multi-document allowed) or a folder searched for *.yaml / *.yml.
+
+options:
+  --config FILE        policy config in the --policy-pack-config JSON format, e.g.
+                       {"container-limits-within-class-budget": {"classes": {"wasm": {"cpu": "500m", "memory": "128Mi"}}}}
+  --hosts ROLES        the site's hosts as a role list, e.g. server or server,agent,agent
+  --servers N          number of K3s servers of the site (with --agents; alternative to --hosts)
+  --agents N           number of K3s agents of the site
+  --site ID            site id for all objects (default: taken from a sites/<id>/ folder in the path, else "default")
+  --json FILE          also write the full report as JSON ("-" for stdout, replacing the text output)
+  -h, --help           this text
+
+Site capacity: without --hosts/--servers/--agents, a site's hosts come from its edge-system/edge-site-info
+ConfigMap when one is among the objects (synth writes it), else from the policy config (default: one server).
+Exit status: 0 no mandatory violation, 1 mandatory violations, 2 usage or input error.`;
+
+class UsageError extends Error {}
+
+interface Options {
+    paths: string[];
+    config?: string;
+    siteHosts?: SiteHosts;
+    site?: string;
+    json?: string;
+}
+
+function wholeNumber(flag: string, v: string | undefined): number {
+    if (v === undefined || !/^\d+$/.test(v)) throw new UsageError(`${flag} needs a whole number, got ${v === undefined ? "nothing" : JSON.stringify(v)}`);
+    return Number(v);
+}
+
+export function parseArgs(argv: string[]): Options | "help" {
+    const opts: Options = { paths: [] };
+    let servers: number | undefined;
+    let agents: number | undefined;
+    let hosts: SiteHosts | undefined;
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i];
+        const value = () => {
+            const v = argv[++i];
+            if (v === undefined || (v.startsWith("--") && v.length > 2)) throw new UsageError(`${a} needs a value`);
+            return v;
+        };
+        switch (a) {
+            case "-h":
+            case "--help":
+                return "help";
+            case "--config":
+                opts.config = value();
+                break;
+            case "--json":
+                opts.json = value();
+                break;
+            case "--site":
+                opts.site = value();
+                if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(opts.site)) throw new UsageError(`--site must be a site id (DNS label), got ${JSON.stringify(opts.site)}`);
+                break;
+            case "--servers":
+                servers = wholeNumber(a, value());
+                break;
+            case "--agents":
+                agents = wholeNumber(a, value());
+                break;
+            case "--hosts": {
+                const roles = value().split(",").map((r) => r.trim());
+                const bad = roles.filter((r) => r !== "server" && r !== "agent");
+                if (bad.length) throw new UsageError(`--hosts takes a comma-separated list of server/agent, got ${bad.map((b) => JSON.stringify(b)).join(", ")}`);
+                hosts = { servers: roles.filter((r) => r === "server").length, agents: roles.filter((r) => r === "agent").length };
+                break;
+            }
+            default:
+                if (a.startsWith("-") && a !== "-") throw new UsageError(`unknown option ${a}`);
+                opts.paths.push(a);
+        }
+    }
+    if (hosts && (servers !== undefined || agents !== undefined)) throw new UsageError("use either --hosts or --servers/--agents, not both");
+    if (servers !== undefined || agents !== undefined) hosts = { servers: servers ?? 0, agents: agents ?? 0 };
+    if (hosts) {
+        if (hosts.servers + hosts.agents === 0) throw new UsageError("a site needs at least one host");
+        opts.siteHosts = hosts;
+    }
+    if (!opts.paths.length) throw new UsageError("no PATH given");
+    return opts;
+}
+
+function yamlFiles(p: string): string[] {
+    let stat: fs.Stats;
+    try {
+        stat = fs.statSync(p);
+    } catch {
+        throw new UsageError(`${p}: no such file or folder`);
+    }
+    if (stat.isFile()) return [p];
+    if (!stat.isDirectory()) throw new UsageError(`${p}: not a file or folder`);
+    return fs
+        .readdirSync(p, { withFileTypes: true })
+        .sort((a, b) => a.name.localeCompare(b.name))
+        .flatMap((e) => {
+            const full = path.join(p, e.name);
+            if (e.isDirectory()) return yamlFiles(full);
+            return /\.ya?ml$/i.test(e.name) ? [full] : [];
+        });
+}
+
+/** sites/<id>/... in a path names the site (synth's layout). */
+function siteFromPath(file: string): string | undefined {
+    const parts = path.resolve(file).split(path.sep);
+    const i = parts.lastIndexOf("sites");
+    return i >= 0 && i + 2 < parts.length ? parts[i + 1] : undefined;
+}
+
+export function loadObjects(paths: string[], site?: string): SiteObject[] {
+    const out: SiteObject[] = [];
+    for (const file of [...new Set(paths.flatMap(yamlFiles))]) {
+        let docs: unknown[];
+        try {
+            docs = yaml.loadAll(fs.readFileSync(file, "utf8"), undefined, { filename: file });
+        } catch (e) {
+            throw new UsageError(`${file}: not valid YAML: ${(e as Error).message.split("\n")[0]}`);
+        }
+        const siteId = site ?? siteFromPath(file) ?? "default";
+        docs.forEach((doc, i) => {
+            if (doc === null || doc === undefined) return;
+            const where = `${file}${docs.length > 1 ? `#${i + 1}` : ""}`;
+            const check = (o: unknown, at: string): Record<string, unknown> => {
+                if (typeof o !== "object" || o === null || Array.isArray(o)) throw new UsageError(`${at}: not a Kubernetes object (expected a mapping)`);
+                const obj = o as Record<string, unknown>;
+                if (typeof obj.apiVersion !== "string" || typeof obj.kind !== "string") throw new UsageError(`${at}: not a Kubernetes object (no apiVersion/kind)`);
+                return obj;
+            };
+            const obj = check(doc, where);
+            if (obj.kind === "List" || /List$/.test(obj.kind as string)) {
+                const items = obj.items;
+                if (!Array.isArray(items)) throw new UsageError(`${where}: ${obj.kind} without an items list`);
+                items.forEach((item, j) => out.push({ object: check(item, `${where} items[${j}]`), site: siteId, source: `${where} items[${j}]` }));
+            } else {
+                out.push({ object: obj, site: siteId, source: where });
+            }
+        });
+    }
+    return out;
+}
+
+function readConfig(file: string): Record<string, unknown> {
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch {
+        throw new UsageError(`--config ${file}: cannot read the file`);
+    }
+    try {
+        return JSON.parse(text);
+    } catch (e) {
+        throw new UsageError(`--config ${file}: not valid JSON: ${(e as Error).message}`);
+    }
+}
+
+export function formatReport(report: PolicyReport): string {
+    const lines: string[] = [];
+    for (const v of report.violations) {
+        const tag = v.enforcementLevel === "mandatory" ? "BLOCKED " : "advisory";
+        const src = v.resource?.source ? `  [${v.resource.source}]` : "";
+        lines.push(`${tag} ${v.policy}: ${v.message}${src}`);
+    }
+    const siteWord = report.sites.length === 1 ? "site" : "sites";
+    lines.push(
+        `${report.resources} objects (${report.workloads} workloads) on ${report.sites.length} ${siteWord}: ` +
+            `${report.mandatory} mandatory and ${report.advisory} advisory violations` +
+            (report.passed ? " - pass" : " - FAIL"),
+    );
+    return lines.join("\n");
+}
+
+export function main(argv: string[]): number {
+    try {
+        const opts = parseArgs(argv);
+        if (opts === "help") {
+            console.log(USAGE);
+            return 0;
+        }
+        const config = opts.config ? readConfig(opts.config) : undefined;
+        const objects = loadObjects(opts.paths, opts.site);
+        if (!objects.length) throw new UsageError(`no Kubernetes objects found in ${opts.paths.join(", ")}`);
+        const report = evaluateObjects(objects, { ...(config ? { config } : {}), ...(opts.siteHosts ? { siteHosts: opts.siteHosts } : {}) });
+        if (opts.json === "-") console.log(JSON.stringify(report, null, 2));
+        else {
+            console.log(formatReport(report));
+            if (opts.json) fs.writeFileSync(opts.json, JSON.stringify(report, null, 2) + "\n");
+        }
+        return report.passed ? 0 : 1;
+    } catch (e) {
+        if (e instanceof UsageError || e instanceof PolicyConfigError) {
+            console.error(`policy:check: ${e.message}`);
+            if (e instanceof UsageError && /no PATH|unknown option|needs a value/.test(e.message)) console.error("run with --help for usage");
+            return 2;
+        }
+        throw e;
+    }
+}
+
+if (require.main === module) process.exitCode = main(process.argv.slice(2));
