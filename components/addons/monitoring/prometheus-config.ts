@@ -1,0 +1,177 @@
+/**
+ * Pure builders of the Prometheus configuration files: the per-site agent (scrape + remote write) and the
+ * regional hub (remote-write receiver + alert rules). Config in, plain objects out; `renderYaml` makes the text.
+ */
+import * as yaml from "js-yaml";
+import { JOBS, MONITORING_NAMESPACE, NODE_EXPORTER_NAME, NODE_EXPORTER_PORT, PROMETHEUS_PORT, TRACKING_POD_LABEL } from "./names";
+
+/** Where the pod's service-account credentials are mounted (the kubelet/apiserver scrapes use them). */
+export const SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
+export const CONFIG_DIR = "/etc/prometheus";
+/** Mounted from the Secret holding this site's remote-write password. */
+export const REMOTE_WRITE_PASSWORD_FILE = "/etc/prometheus/remote-write/password";
+/** Mounted from the hub Secret: the reader password (hub self-scrape) and web.yml (bcrypt users). */
+export const HUB_READER_PASSWORD_FILE = "/etc/prometheus/web/reader-password";
+export const HUB_WEB_CONFIG_FILE = "/etc/prometheus/web/web.yml";
+export const HUB_RULES_DIR = "/etc/prometheus/rules";
+
+/** Everything kept from the K3s process endpoints: K3s serves one shared registry on each, so keep a short list. */
+export const KEEP_METRICS = {
+    kubelet: ["kubelet_running_pods", "kubelet_running_containers", "kubelet_node_name", "process_resident_memory_bytes", "process_cpu_seconds_total"],
+    cadvisor: [
+        "container_cpu_usage_seconds_total",
+        "container_memory_working_set_bytes",
+        "container_spec_memory_limit_bytes",
+        "container_spec_cpu_quota",
+        "container_spec_cpu_period",
+        "container_network_receive_bytes_total",
+        "container_network_transmit_bytes_total",
+    ],
+    probes: ["prober_probe_total"],
+    apiserver: ["apiserver_request_total", "apiserver_current_inflight_requests", "process_resident_memory_bytes", "process_cpu_seconds_total"],
+} as const;
+
+export interface AgentConfigInput {
+    region: string;
+    siteId: string;
+    /** http(s)://host:port/api/v1/write of the regional hub. */
+    remoteWriteUrl: string;
+    remoteWriteUser: string;
+    trackingPort: number;
+    scrapeInterval?: string;
+}
+
+export type PromConfig = Record<string, unknown>;
+
+const keepNames = (names: readonly string[]) => [{ source_labels: ["__name__"], regex: `(${names.join("|")})`, action: "keep" }];
+
+const serviceAccountAuth = {
+    scheme: "https",
+    tls_config: { ca_file: `${SA_DIR}/ca.crt` },
+    authorization: { credentials_file: `${SA_DIR}/token` },
+};
+
+/** A kubelet endpoint reached through the API server's node proxy: verified TLS, no kubelet port exposure. */
+function kubeletJob(job: string, path: string, keep: readonly string[]) {
+    return {
+        job_name: job,
+        ...serviceAccountAuth,
+        kubernetes_sd_configs: [{ role: "node" }],
+        relabel_configs: [
+            { target_label: "__address__", replacement: "kubernetes.default.svc:443" },
+            { source_labels: ["__meta_kubernetes_node_name"], regex: "(.+)", target_label: "__metrics_path__", replacement: `/api/v1/nodes/$1/proxy${path}` },
+            { source_labels: ["__meta_kubernetes_node_name"], target_label: "instance" },
+            { source_labels: ["__meta_kubernetes_node_name"], target_label: "node" },
+        ],
+        metric_relabel_configs: keepNames(keep),
+    };
+}
+
+export function agentConfig(input: AgentConfigInput): PromConfig {
+    const interval = input.scrapeInterval ?? "30s";
+    return {
+        global: {
+            scrape_interval: interval,
+            scrape_timeout: "10s",
+            external_labels: { region: input.region, site: input.siteId },
+        },
+        scrape_configs: [
+            // The agent's own `up` is the site heartbeat the hub's EdgeSiteDown alert watches.
+            { job_name: JOBS.agent, static_configs: [{ targets: [`localhost:${PROMETHEUS_PORT}`] }] },
+            {
+                job_name: JOBS.nodeExporter,
+                kubernetes_sd_configs: [
+                    {
+                        role: "pod",
+                        namespaces: { names: [MONITORING_NAMESPACE] },
+                        selectors: [{ role: "pod", label: `app.kubernetes.io/name=${NODE_EXPORTER_NAME}` }],
+                    },
+                ],
+                relabel_configs: [
+                    { source_labels: ["__meta_kubernetes_pod_container_port_number"], regex: String(NODE_EXPORTER_PORT), action: "keep" },
+                    { source_labels: ["__meta_kubernetes_pod_node_name"], target_label: "instance" },
+                    { source_labels: ["__meta_kubernetes_pod_node_name"], target_label: "node" },
+                ],
+            },
+            kubeletJob(JOBS.kubelet, "/metrics", KEEP_METRICS.kubelet),
+            kubeletJob(JOBS.cadvisor, "/metrics/cadvisor", KEEP_METRICS.cadvisor),
+            kubeletJob(JOBS.probes, "/metrics/probes", KEEP_METRICS.probes),
+            {
+                job_name: JOBS.apiserver,
+                ...serviceAccountAuth,
+                kubernetes_sd_configs: [{ role: "endpoints", namespaces: { names: ["default"] } }],
+                relabel_configs: [
+                    {
+                        source_labels: ["__meta_kubernetes_service_name", "__meta_kubernetes_endpoint_port_name"],
+                        regex: "kubernetes;https",
+                        action: "keep",
+                    },
+                ],
+                metric_relabel_configs: keepNames(KEEP_METRICS.apiserver),
+            },
+            {
+                job_name: JOBS.tracking,
+                kubernetes_sd_configs: [{ role: "pod", selectors: [{ role: "pod", label: `${TRACKING_POD_LABEL.key}=${TRACKING_POD_LABEL.value}` }] }],
+                relabel_configs: [
+                    { source_labels: ["__meta_kubernetes_pod_phase"], regex: "Running", action: "keep" },
+                    // One target per pod: the declared HTTP port, or the pod itself when it declares no port.
+                    { source_labels: ["__meta_kubernetes_pod_container_port_number"], regex: `(${input.trackingPort})?`, action: "keep" },
+                    { source_labels: ["__meta_kubernetes_pod_ip"], regex: "(.+)", target_label: "__address__", replacement: `$1:${input.trackingPort}` },
+                    { source_labels: ["__meta_kubernetes_namespace"], target_label: "namespace" },
+                    { source_labels: ["__meta_kubernetes_pod_name"], target_label: "pod" },
+                    { source_labels: ["__meta_kubernetes_pod_node_name"], target_label: "node" },
+                ],
+            },
+        ],
+        remote_write: [
+            {
+                url: input.remoteWriteUrl,
+                basic_auth: { username: input.remoteWriteUser, password_file: REMOTE_WRITE_PASSWORD_FILE },
+                // Small queues: a site sends a few thousand series; a down hub must not grow the agent past its limit.
+                queue_config: { capacity: 2500, max_shards: 2, min_shards: 1, max_samples_per_send: 1000, batch_send_deadline: "10s" },
+            },
+        ],
+    };
+}
+
+export interface HubConfigInput {
+    region: string;
+    hubSiteId: string;
+    readerUser: string;
+    evaluationInterval?: string;
+}
+
+export function hubConfig(input: HubConfigInput): PromConfig {
+    return {
+        global: {
+            scrape_interval: "30s",
+            evaluation_interval: input.evaluationInterval ?? "30s",
+            external_labels: { region: input.region },
+        },
+        rule_files: [`${HUB_RULES_DIR}/*.yml`],
+        scrape_configs: [
+            {
+                // The hub's web endpoints require basic auth, its own /metrics included.
+                job_name: JOBS.hub,
+                basic_auth: { username: input.readerUser, password_file: HUB_READER_PASSWORD_FILE },
+                static_configs: [{ targets: [`localhost:${PROMETHEUS_PORT}`], labels: { site: input.hubSiteId } }],
+            },
+        ],
+    };
+}
+
+/**
+ * Prometheus exporter-toolkit web config: bcrypt hashes of every user allowed on the hub. An empty hash leaves
+ * that user unable to log in (fail closed): it happens only when the engine did not return the hash.
+ */
+export function hubWebConfig(users: Record<string, string>): PromConfig {
+    for (const [user, hash] of Object.entries(users)) {
+        if (hash !== "" && !/^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/.test(hash)) throw new Error(`hub web config: the password hash of ${user} is not a bcrypt hash`);
+    }
+    return { basic_auth_users: users };
+}
+
+export function renderYaml(doc: unknown, header?: string): string {
+    const body = yaml.dump(doc, { lineWidth: -1, noRefs: true, sortKeys: false });
+    return header ? `# ${header}\n${body}` : body;
+}

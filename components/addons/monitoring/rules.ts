@@ -1,0 +1,154 @@
+/**
+ * Alert rules evaluated on the regional hub, over the samples every site remote-writes (each carries the
+ * `region` and `site` labels from its agent's external_labels). Thresholds live in ALERT_THRESHOLDS so the
+ * rules, the dashboards and docs/monitoring.md quote the same numbers.
+ */
+import { BROKER_CONTAINER, JOBS } from "./names";
+
+export const ALERT_THRESHOLDS = {
+    /** A site is down after this long without a single sample arriving at the hub. */
+    siteSilence: "5m",
+    /** Tracking SLO: p50 <= 15 ms, p99 <= 30 ms, p99.9 <= 50 ms. The p99 objective is the alert. */
+    trackingSloSeconds: { p50: 0.015, p99: 0.03, p999: 0.05 },
+    trackingP99For: "10m",
+    /** The broker is down when its container is gone or its readiness probe has not passed for this long. */
+    brokerProbeWindow: "3m",
+    brokerDownFor: "2m",
+    /** Near budget: usage above this fraction of the container's limit (or of the host's memory). */
+    nearBudgetRatio: 0.85,
+    nearBudgetFor: "10m",
+} as const;
+
+export interface AlertRule {
+    alert: string;
+    expr: string;
+    for?: string;
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+}
+
+export interface RuleGroup {
+    name: string;
+    interval?: string;
+    rules: AlertRule[];
+}
+
+const ctr = `container!="", container!="POD"`;
+const byContainer = "region, site, namespace, pod, container";
+
+export function siteDownRules(region: string, siteIds: string[]): AlertRule[] {
+    // One rule per configured site: absent_over_time also catches a site that has never reported.
+    return siteIds.map((site) => ({
+        alert: "EdgeSiteDown",
+        expr: `absent_over_time(up{job="${JOBS.agent}", region="${region}", site="${site}"}[${ALERT_THRESHOLDS.siteSilence}])`,
+        labels: { severity: "critical" },
+        annotations: {
+            summary: `Site ${site} has sent no samples for ${ALERT_THRESHOLDS.siteSilence}`,
+            description: `The hub received nothing from the Prometheus agent of site ${site} (region ${region}): the site, its uplink or its agent is down.`,
+        },
+    }));
+}
+
+export function alertRuleGroups(region: string, siteIds: string[]): RuleGroup[] {
+    const t = ALERT_THRESHOLDS;
+    const ratio = String(t.nearBudgetRatio);
+    const pct = `${Math.round(t.nearBudgetRatio * 100)} %`;
+    return [
+        { name: "edge-site-heartbeat", rules: siteDownRules(region, siteIds) },
+        {
+            name: "edge-tracking-slo",
+            rules: [
+                {
+                    alert: "TrackingLatencyP99High",
+                    expr:
+                        `histogram_quantile(0.99, sum by (region, site, le) (rate(tracking_http_request_duration_seconds_bucket{job="${JOBS.tracking}"}[5m])))` +
+                        ` > ${t.trackingSloSeconds.p99}`,
+                    for: t.trackingP99For,
+                    labels: { severity: "warning", slo: "tracking-latency" },
+                    annotations: {
+                        summary: "Tracking p99 latency above 30 ms on site {{ $labels.site }}",
+                        description: "p99 of tracking HTTP requests is {{ $value | humanizeDuration }} (objective 30 ms) over the last 5 minutes.",
+                    },
+                },
+            ],
+        },
+        {
+            name: "edge-broker",
+            rules: [
+                {
+                    alert: "BrokerDown",
+                    expr: [
+                        `(`,
+                        `  group by (region, site) (up{job="${JOBS.kubelet}"} == 1)`,
+                        `  unless on (region, site)`,
+                        `  group by (region, site) (container_memory_working_set_bytes{job="${JOBS.cadvisor}", container="${BROKER_CONTAINER}"})`,
+                        `)`,
+                        `or`,
+                        `(`,
+                        `  sum by (region, site) (increase(prober_probe_total{job="${JOBS.probes}", container="${BROKER_CONTAINER}", probe_type="Readiness", result="successful"}[${t.brokerProbeWindow}])) == 0`,
+                        `)`,
+                    ].join("\n"),
+                    for: t.brokerDownFor,
+                    labels: { severity: "critical" },
+                    annotations: {
+                        summary: "MQTT broker down on site {{ $labels.site }}",
+                        description: `The ${BROKER_CONTAINER} container is not running, or its readiness probe has not passed for ${t.brokerProbeWindow}, while the site's kubelet reports.`,
+                    },
+                },
+            ],
+        },
+        {
+            name: "edge-budget",
+            rules: [
+                {
+                    alert: "ContainerMemoryNearLimit",
+                    expr: [
+                        `max by (${byContainer}) (container_memory_working_set_bytes{job="${JOBS.cadvisor}", ${ctr}})`,
+                        `/ on (${byContainer})`,
+                        `max by (${byContainer}) (container_spec_memory_limit_bytes{job="${JOBS.cadvisor}", ${ctr}} > 0)`,
+                        `> ${ratio}`,
+                    ].join("\n"),
+                    for: t.nearBudgetFor,
+                    labels: { severity: "warning" },
+                    annotations: {
+                        summary: `Container {{ $labels.namespace }}/{{ $labels.pod }}/{{ $labels.container }} on {{ $labels.site }} uses more than ${pct} of its memory limit`,
+                        description: "Working set is {{ $value | humanizePercentage }} of the limit; the OOM killer acts at 100 %.",
+                    },
+                },
+                {
+                    alert: "ContainerCpuNearLimit",
+                    expr: [
+                        `sum by (${byContainer}) (rate(container_cpu_usage_seconds_total{job="${JOBS.cadvisor}", ${ctr}}[5m]))`,
+                        `/ on (${byContainer})`,
+                        `(`,
+                        `  max by (${byContainer}) (container_spec_cpu_quota{job="${JOBS.cadvisor}", ${ctr}} > 0)`,
+                        `  / on (${byContainer})`,
+                        `  max by (${byContainer}) (container_spec_cpu_period{job="${JOBS.cadvisor}", ${ctr}})`,
+                        `)`,
+                        `> ${ratio}`,
+                    ].join("\n"),
+                    for: t.nearBudgetFor,
+                    labels: { severity: "warning" },
+                    annotations: {
+                        summary: `Container {{ $labels.namespace }}/{{ $labels.pod }}/{{ $labels.container }} on {{ $labels.site }} uses more than ${pct} of its CPU limit`,
+                        description: "CPU use is {{ $value | humanizePercentage }} of the limit; above it the container is throttled.",
+                    },
+                },
+                {
+                    alert: "SiteHostMemoryNearCapacity",
+                    expr: `1 - node_memory_MemAvailable_bytes{job="${JOBS.nodeExporter}"} / node_memory_MemTotal_bytes{job="${JOBS.nodeExporter}"} > ${ratio}`,
+                    for: t.nearBudgetFor,
+                    labels: { severity: "warning" },
+                    annotations: {
+                        summary: `Host {{ $labels.node }} on {{ $labels.site }} uses more than ${pct} of its memory`,
+                        description: "Memory in use (MemTotal - MemAvailable) is {{ $value | humanizePercentage }} of the host: the 4 GiB budget is nearly spent.",
+                    },
+                },
+            ],
+        },
+    ];
+}
+
+export function alertRulesFile(region: string, siteIds: string[]) {
+    return { groups: alertRuleGroups(region, siteIds) };
+}
