@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { loadFromRuntimeConfig } from "./components/config/load";
 import { ConfigError } from "./components/config/validate";
-import { defineEstate } from "./components/program";
+import { defineEstate, missingAirgapArtifacts } from "./components/program";
 
 function loadConfig() {
     try {
@@ -16,6 +16,13 @@ function loadConfig() {
 }
 
 const config = loadConfig();
+const missing = missingAirgapArtifacts(config);
+if (missing.length > 0 && !pulumi.runtime.isDryRun()) {
+    throw new pulumi.RunError(
+        `airgap mode: ${missing.length} artifact(s) missing from ${config.artifacts.cacheDir}: ${missing.join(", ")}. ` +
+            `Run scripts/fetch-artifacts.sh --stack ${pulumi.getStack()} on a connected machine first.`,
+    );
+}
 const sshPrivateKey = new pulumi.Config().requireSecret("sshPrivateKey");
 const outputs = defineEstate(config, sshPrivateKey);
 

@@ -1,7 +1,18 @@
 /** The whole program given a validated config: shared by index.ts (pulumi up) and scripts/synth.ts (mocks). */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { EstateConfig } from "./config/types";
+import { versionsForSite } from "./config/validate";
 import { EdgeEstate, estateOutputs } from "./estate";
+import { hostArtifacts } from "./host/steps";
+
+/** Air-gapped regions push artifacts from the local cache; say what is missing before anything is registered. */
+export function missingAirgapArtifacts(config: EstateConfig): string[] {
+    if (config.artifacts.mode !== "airgap") return [];
+    const names = new Set(config.sites.flatMap((s) => hostArtifacts(config, versionsForSite(config, s)).map((a) => a.name)));
+    return [...names].filter((n) => !fs.existsSync(path.resolve(config.artifacts.cacheDir, n)));
+}
 
 export function defineEstate(config: EstateConfig, sshPrivateKey: pulumi.Output<string>) {
     for (const missing of config.artifacts.unpinned) {
