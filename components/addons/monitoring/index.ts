@@ -9,7 +9,7 @@ import { applyObjects } from "../../k8s/apply";
 import type { SiteAddonsArgs } from "../index";
 import { HUB_READER_USER, MONITORING_NAMESPACE, remoteWriteUser } from "./names";
 import { hubMonitoringObjects, siteMonitoringObjects } from "./objects";
-import { hubWebConfig, renderYaml } from "./prometheus-config";
+import { hubWebConfig, LOCKED_BCRYPT_HASH, renderYaml } from "./prometheus-config";
 
 interface HubCredential {
     password: random.RandomPassword;
@@ -51,8 +51,8 @@ export function deployMonitoring(parent: pulumi.ComponentResource, args: SiteAdd
         pulumi.all(users.map(([, c]) => c.password.bcryptHash)).apply((hashes) => {
             const missing = users.filter((_, i) => !hashes[i]).map(([u]) => u);
             // Only possible when the engine returned no hash (mocks): those users stay locked out.
-            if (missing.length > 0) pulumi.log.warn(`monitoring hub: no bcrypt hash for ${missing.join(", ")}; they cannot log in to the hub`, parent);
-            return renderYaml(hubWebConfig(Object.fromEntries(users.map(([u], i) => [u, hashes[i] ?? ""]))));
+            if (missing.length > 0) pulumi.log.debug(`monitoring hub: no bcrypt hash for ${missing.join(", ")}; they stay locked out`, parent);
+            return renderYaml(hubWebConfig(Object.fromEntries(users.map(([u], i) => [u, hashes[i] || LOCKED_BCRYPT_HASH]))));
         }),
     );
     const grafanaAdmin = new random.RandomPassword(`${config.region}-grafana-admin`, { length: 24, special: false }, { parent });

@@ -161,12 +161,17 @@ export function hubConfig(input: HubConfigInput): PromConfig {
 }
 
 /**
- * Prometheus exporter-toolkit web config: bcrypt hashes of every user allowed on the hub. An empty hash leaves
- * that user unable to log in (fail closed): it happens only when the engine did not return the hash.
+ * A well-formed bcrypt hash nobody can log in with: the hash of 48 random bytes whose plaintext was discarded when
+ * it was made (like `*` in /etc/shadow). Stands in for a user whose hash the engine did not return (only under
+ * mocks), so Prometheus still starts (it refuses an empty hash) and that user stays locked out.
  */
+export const LOCKED_BCRYPT_HASH = "$2b$10$27QCRjq3/Hw7.n/Qy5xXA.pUA/XSEjBEVx5O1pZf.t504KCHxJIAa";
+
+/** Prometheus exporter-toolkit web config: the bcrypt hash of every user allowed on the hub. */
 export function hubWebConfig(users: Record<string, string>): PromConfig {
+    if (Object.keys(users).length === 0) throw new Error("hub web config: no users; an empty basic_auth_users would switch authentication off");
     for (const [user, hash] of Object.entries(users)) {
-        if (hash !== "" && !/^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/.test(hash)) throw new Error(`hub web config: the password hash of ${user} is not a bcrypt hash`);
+        if (!/^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/.test(hash)) throw new Error(`hub web config: the password hash of ${user} is not a bcrypt hash`);
     }
     return { basic_auth_users: users };
 }

@@ -41,7 +41,8 @@ export function siteDownRules(region: string, siteIds: string[]): AlertRule[] {
     return siteIds.map((site) => ({
         alert: "EdgeSiteDown",
         expr: `absent_over_time(up{job="${JOBS.agent}", region="${region}", site="${site}"}[${ALERT_THRESHOLDS.siteSilence}])`,
-        labels: { severity: "critical" },
+        // The site label makes each rule distinct (promtool rejects identical name + labels) and is set even when absent.
+        labels: { severity: "critical", site },
         annotations: {
             summary: `Site ${site} has sent no samples for ${ALERT_THRESHOLDS.siteSilence}`,
             description: `The hub received nothing from the Prometheus agent of site ${site} (region ${region}): the site, its uplink or its agent is down.`,
