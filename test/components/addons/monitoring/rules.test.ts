@@ -1,0 +1,243 @@
+// Alert rules (components/addons/monitoring/rules.ts) through the real `promtool check rules` and
+// `promtool test rules`: every alert is shown firing for the bad case and silent for the good one.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ALERT_THRESHOLDS, alertRulesFile } from "../../../../components/addons/monitoring/rules";
+import { promtool, requirePromtool, scratchDir, writeYaml } from "./promtool";
+
+const REGION = "cn-east";
+const SITES = ["site-a", "site-b", "site-c"];
+
+/** The 14 cumulative buckets of tracking_http_request_duration_seconds (wasm-app/src/metrics.ts) plus +Inf. */
+const BUCKETS = ["0.0001", "0.00025", "0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "+Inf"];
+
+/** A histogram whose requests all take between the bucket below `le` and `le`: `perMinute` requests a minute. */
+function histogram(site: string, le: string, perMinute: number, minutes: number) {
+    const at = BUCKETS.indexOf(le);
+    return BUCKETS.map((b, i) => ({
+        series: `tracking_http_request_duration_seconds_bucket{job="tracking", region="${REGION}", site="${site}", le="${b}"}`,
+        values: i >= at ? `0+${perMinute}x${minutes}` : `0x${minutes}`,
+    }));
+}
+
+const cadvisor = (site: string, metric: string, container: string, values: string) => ({
+    series: `${metric}{job="cadvisor", region="${REGION}", site="${site}", namespace="edge", pod="${container}-0", container="${container}", id="/x/${container}"}`,
+    values,
+});
+
+const MiB = 2 ** 20;
+const GiB = 2 ** 30;
+
+function unitTests() {
+    return {
+        rule_files: ["alerts.yml"],
+        evaluation_interval: "1m",
+        tests: [
+            {
+                name: "EdgeSiteDown: silent while a site sends, fires once 5 minutes pass after its last sample, and for a site never seen",
+                interval: "1m",
+                input_series: [
+                    { series: `up{job="prometheus-agent", region="${REGION}", site="site-a"}`, values: "1x30" },
+                    { series: `up{job="prometheus-agent", region="${REGION}", site="site-b"}`, values: "1x10" },
+                    // site-c never reports.
+                ],
+                alert_rule_test: [
+                    // A site that never reported is down from the start; site-b's last sample is at 10m.
+                    { eval_time: "4m", alertname: "EdgeSiteDown", exp_alerts: [siteDown("site-c")] },
+                    { eval_time: "15m", alertname: "EdgeSiteDown", exp_alerts: [siteDown("site-c")] },
+                    { eval_time: "16m", alertname: "EdgeSiteDown", exp_alerts: [siteDown("site-b"), siteDown("site-c")] },
+                ],
+            },
+            {
+                name: "TrackingLatencyP99High: fires for p99 ~ 50 ms after 10 minutes, silent for p99 < 10 ms",
+                interval: "1m",
+                input_series: [...histogram("site-a", "0.01", 600, 40), ...histogram("site-b", "0.05", 600, 40)],
+                alert_rule_test: [
+                    { eval_time: "9m", alertname: "TrackingLatencyP99High", exp_alerts: [] },
+                    {
+                        eval_time: "20m",
+                        alertname: "TrackingLatencyP99High",
+                        exp_alerts: [
+                            {
+                                exp_labels: { severity: "warning", slo: "tracking-latency", region: REGION, site: "site-b" },
+                                exp_annotations: {
+                                    summary: "Tracking p99 latency above 30 ms on site site-b",
+                                    description: "p99 of tracking HTTP requests is 49.75ms (objective 30 ms) over the last 5 minutes.",
+                                },
+                            },
+                        ],
+                    },
+                ],
+            },
+            {
+                name: "BrokerDown: container missing or readiness never passing fires; a healthy broker does not",
+                interval: "1m",
+                input_series: [
+                    ...SITES.map((s) => ({ series: `up{job="kubelet", region="${REGION}", site="${s}", node="${s}-srv-a"}`, values: "1x20" })),
+                    // site-a: healthy broker, readiness passes every 10 s.
+                    cadvisor("site-a", "container_memory_working_set_bytes", "mosquitto", `${9 * MiB}x20`),
+                    { series: `prober_probe_total{job="kubelet-probes", region="${REGION}", site="site-a", container="mosquitto", pod="mqtt-broker-1", probe_type="Readiness", result="successful"}`, values: "0+6x20" },
+                    // site-b: no broker container at all.
+                    // site-c: container runs but readiness has stopped passing.
+                    cadvisor("site-c", "container_memory_working_set_bytes", "mosquitto", `${9 * MiB}x20`),
+                    { series: `prober_probe_total{job="kubelet-probes", region="${REGION}", site="site-c", container="mosquitto", pod="mqtt-broker-1", probe_type="Readiness", result="successful"}`, values: "0+6x5 30x15" },
+                    { series: `prober_probe_total{job="kubelet-probes", region="${REGION}", site="site-c", container="mosquitto", pod="mqtt-broker-1", probe_type="Readiness", result="failed"}`, values: "0x5 0+6x15" },
+                ],
+                alert_rule_test: [
+                    { eval_time: "1m", alertname: "BrokerDown", exp_alerts: [] },
+                    {
+                        eval_time: "15m",
+                        alertname: "BrokerDown",
+                        exp_alerts: ["site-b", "site-c"].map((site) => ({
+                            exp_labels: { severity: "critical", region: REGION, site },
+                            exp_annotations: {
+                                summary: `MQTT broker down on site ${site}`,
+                                description: "The mosquitto container is not running, or its readiness probe has not passed for 3m, while the site's kubelet reports.",
+                            },
+                        })),
+                    },
+                ],
+            },
+            {
+                name: "ContainerMemoryNearLimit: 94 % of the limit fires after 10 minutes, 39 % does not, no limit is ignored",
+                interval: "1m",
+                input_series: [
+                    cadvisor("site-a", "container_memory_working_set_bytes", "calm", `${100 * MiB}x30`),
+                    cadvisor("site-a", "container_spec_memory_limit_bytes", "calm", `${256 * MiB}x30`),
+                    cadvisor("site-a", "container_memory_working_set_bytes", "hungry", `${240 * MiB}x30`),
+                    cadvisor("site-a", "container_spec_memory_limit_bytes", "hungry", `${256 * MiB}x30`),
+                    cadvisor("site-a", "container_memory_working_set_bytes", "unlimited", `${900 * MiB}x30`),
+                    cadvisor("site-a", "container_spec_memory_limit_bytes", "unlimited", "0x30"),
+                ],
+                alert_rule_test: [
+                    { eval_time: "5m", alertname: "ContainerMemoryNearLimit", exp_alerts: [] },
+                    {
+                        eval_time: "15m",
+                        alertname: "ContainerMemoryNearLimit",
+                        exp_alerts: [
+                            {
+                                exp_labels: { severity: "warning", region: REGION, site: "site-a", namespace: "edge", pod: "hungry-0", container: "hungry" },
+                                exp_annotations: {
+                                    summary: "Container edge/hungry-0/hungry on site-a uses more than 85 % of its memory limit",
+                                    description: "Working set is 93.75% of the limit; the OOM killer acts at 100 %.",
+                                },
+                            },
+                        ],
+                    },
+                ],
+            },
+            {
+                name: "ContainerCpuNearLimit: 95 % of a 200m limit fires, 50 % does not",
+                interval: "1m",
+                input_series: [
+                    // usage counters in CPU-seconds: 0.1 core = 6 s/min, 0.19 core = 11.4 s/min; limit 200m = 20000/100000.
+                    cadvisor("site-a", "container_cpu_usage_seconds_total", "calm", "0+6x30"),
+                    cadvisor("site-a", "container_cpu_usage_seconds_total", "busy", "0+11.4x30"),
+                    ...["calm", "busy"].flatMap((c) => [
+                        cadvisor("site-a", "container_spec_cpu_quota", c, "20000x30"),
+                        cadvisor("site-a", "container_spec_cpu_period", c, "100000x30"),
+                    ]),
+                ],
+                alert_rule_test: [
+                    { eval_time: "8m", alertname: "ContainerCpuNearLimit", exp_alerts: [] },
+                    {
+                        eval_time: "20m",
+                        alertname: "ContainerCpuNearLimit",
+                        exp_alerts: [
+                            {
+                                exp_labels: { severity: "warning", region: REGION, site: "site-a", namespace: "edge", pod: "busy-0", container: "busy" },
+                                exp_annotations: {
+                                    summary: "Container edge/busy-0/busy on site-a uses more than 85 % of its CPU limit",
+                                    description: "CPU use is 95% of the limit; above it the container is throttled.",
+                                },
+                            },
+                        ],
+                    },
+                ],
+            },
+            {
+                name: "SiteHostMemoryNearCapacity: 90 % of a 4 GiB host fires, 50 % does not",
+                interval: "1m",
+                input_series: [
+                    { series: `node_memory_MemTotal_bytes{job="node-exporter", region="${REGION}", site="site-a", node="site-a-srv-a"}`, values: `${4 * GiB}x30` },
+                    { series: `node_memory_MemAvailable_bytes{job="node-exporter", region="${REGION}", site="site-a", node="site-a-srv-a"}`, values: `${2 * GiB}x30` },
+                    { series: `node_memory_MemTotal_bytes{job="node-exporter", region="${REGION}", site="site-b", node="site-b-srv-a"}`, values: `${4 * GiB}x30` },
+                    { series: `node_memory_MemAvailable_bytes{job="node-exporter", region="${REGION}", site="site-b", node="site-b-srv-a"}`, values: `${0.4 * GiB}x30` },
+                ],
+                alert_rule_test: [
+                    { eval_time: "9m", alertname: "SiteHostMemoryNearCapacity", exp_alerts: [] },
+                    {
+                        eval_time: "12m",
+                        alertname: "SiteHostMemoryNearCapacity",
+                        exp_alerts: [
+                            {
+                                exp_labels: { severity: "warning", job: "node-exporter", region: REGION, site: "site-b", node: "site-b-srv-a" },
+                                exp_annotations: {
+                                    summary: "Host site-b-srv-a on site-b uses more than 85 % of its memory",
+                                    description: "Memory in use (MemTotal - MemAvailable) is 90% of the host: the 4 GiB budget is nearly spent.",
+                                },
+                            },
+                        ],
+                    },
+                ],
+            },
+        ],
+    };
+}
+
+function siteDown(site: string) {
+    return {
+        exp_labels: { severity: "critical", job: "prometheus-agent", region: REGION, site },
+        exp_annotations: {
+            summary: `Site ${site} has sent no samples for 5m`,
+            description: `The hub received nothing from the Prometheus agent of site ${site} (region ${REGION}): the site, its uplink or its agent is down.`,
+        },
+    };
+}
+
+function runUnitTests(rules: unknown): { code: number; output: string } {
+    const dir = scratchDir("rules");
+    writeYaml(path.join(dir, "alerts.yml"), rules);
+    writeYaml(path.join(dir, "tests.yml"), unitTests());
+    return promtool(["test", "rules", "tests.yml"], dir);
+}
+
+beforeAll(() => requirePromtool());
+
+describe("alert rules", () => {
+    it("pass `promtool check rules` (PromQL parses, no duplicate rules)", () => {
+        const dir = scratchDir("rules-check");
+        writeYaml(path.join(dir, "alerts.yml"), alertRulesFile(REGION, SITES));
+        const r = promtool(["check", "rules", "alerts.yml"], dir);
+        expect(r.code, r.output).toBe(0);
+        expect(r.output).toContain(`SUCCESS: ${SITES.length + 5} rules found`);
+    });
+
+    it("fire and stay silent as specified in `promtool test rules`", () => {
+        const r = runUnitTests(alertRulesFile(REGION, SITES));
+        expect(r.output).toContain("SUCCESS");
+        expect(r.code, r.output).toBe(0);
+    });
+
+    it("the unit tests catch a changed threshold (p99 objective raised to 60 ms) and a dropped site", () => {
+        const raised = JSON.parse(JSON.stringify(alertRulesFile(REGION, SITES)).split(`> ${ALERT_THRESHOLDS.trackingSloSeconds.p99}`).join("> 0.06"));
+        const r1 = runUnitTests(raised);
+        expect(r1.code).toBe(1);
+        expect(r1.output).toMatch(/alertname: TrackingLatencyP99High/);
+        const r2 = runUnitTests(alertRulesFile(REGION, ["site-a", "site-b"]));
+        expect(r2.code).toBe(1);
+        expect(r2.output).toMatch(/alertname: EdgeSiteDown/);
+    });
+
+    it("rejects a PromQL syntax error with the line (promtool check rules can fail)", () => {
+        const dir = scratchDir("rules-bad");
+        const rules = alertRulesFile(REGION, SITES);
+        rules.groups[1].rules[0].expr = "histogram_quantile(0.99, sum by (le) (rate(x[5m]))";
+        writeYaml(path.join(dir, "alerts.yml"), rules);
+        const r = promtool(["check", "rules", "alerts.yml"], dir);
+        expect(r.code).toBe(1);
+        expect(r.output).toMatch(/parse error|unclosed/i);
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+});
