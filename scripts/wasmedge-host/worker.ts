@@ -56,6 +56,7 @@ interface SockEntry {
   rcvTimeoutMs: number;
   sndTimeoutMs: number;
   opts: Map<number, Uint8Array>;
+  soErrorRead: boolean;
 }
 interface FileEntry {
   kind: "file" | "dir";
@@ -177,6 +178,7 @@ function newSockEntry(fd: number, sab: SharedArrayBuffer, type: number, withAcce
     rcvTimeoutMs: -1,
     sndTimeoutMs: -1,
     opts: new Map(),
+    soErrorRead: false,
   };
 }
 
@@ -563,9 +565,12 @@ function pollOneoff(inPtr: number, outPtr: number, nsubs: number, neventsPtr: nu
         } else if (e.kind === "sock") {
           nbytes = tag === 1 ? sockReadReady(e) : sockWriteReady(e);
           if (nbytes < 0) continue;
+          // WasmEdge's epoll poller never puts an errno in fd events (EPOLLERR is not mapped); it
+          // sets HANGUP for EPOLLHUP, i.e. an error/reset/failed connect or both directions shut.
+          // A peer's FIN alone (EPOLLRDHUP) is just "readable". Callers learn errors from
+          // SO_ERROR or the next recv/send.
           const flags = Atomics.load(e.hdr, S.FLAGS);
-          if (flags & FLAG.ERROR) errno = e.hdr[S.ERR];
-          hangup = (flags & FLAG.RD_EOF) !== 0;
+          hangup = (flags & FLAG.ERROR) !== 0 || ((flags & FLAG.RD_EOF) !== 0 && e.wrShut);
         } else if (e.kind === "file") {
           nbytes = 0;
           if (tag === 1) {
@@ -1332,8 +1337,10 @@ function buildImports(memoryRef: () => WebAssembly.Memory | null): Record<string
       };
       if (name === 1) bytes = int(s.type === 2 ? 1 : 2);
       else if (name === 2) {
+        // like Linux, reading SO_ERROR hands out the pending error once
         const flags = Atomics.load(s.hdr, S.FLAGS);
-        bytes = int(flags & FLAG.ERROR ? linuxErrno(s.hdr[S.ERR]) : 0);
+        bytes = int(flags & FLAG.ERROR && !s.soErrorRead ? linuxErrno(s.hdr[S.ERR]) : 0);
+        if (flags & FLAG.ERROR) s.soErrorRead = true;
       } else if (name === 13) bytes = int(Atomics.load(s.hdr, S.STATE) === STATE.LISTENING ? 1 : 0);
       else if (s.opts.has(name)) bytes = s.opts.get(name)!;
       else if (name === 5) bytes = int(SEND_RING);
