@@ -107,7 +107,8 @@ function checkSite(site: Site, cfg: SiteCapacityConfig, report: (message: string
             total = add(total, amount);
             const count = e.workload.perNode ? `${nodes} hosts` : e.replicas === undefined ? "replicas unknown" : `${pods}`;
             parts.push({ label: `${workloadLabel(e.workload)} ${count} x ${format(r, e.pod[r])}`, amount });
-            if (cmp(e.pod[r], largestHost) > 0) {
+            // A workload scaled to zero schedules nothing; anything else needs one host that can take a pod.
+            if ((pods > 0 || e.replicas === undefined) && cmp(e.pod[r], largestHost) > 0) {
                 report(
                     `${where}: one pod of ${workloadLabel(e.workload)} requests ${RESOURCE_TITLE[r]} ${format(r, e.pod[r])} but the largest host ` +
                         `has ${format(r, largestHost)} allocatable; it can never be scheduled`,

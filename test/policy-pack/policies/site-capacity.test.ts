@@ -1,0 +1,148 @@
+import { describe, expect, it } from "vitest";
+import { loadStackFile } from "../../../components/config/load";
+import { versionsForSite } from "../../../components/config/validate";
+import { siteFoundationObjects } from "../../../components/site/objects";
+import { parseSiteInfoHosts, siteCapacityPolicy, SITE_INFO_NAME, SITE_INFO_NAMESPACE } from "../../../policy-pack/policies/site-capacity";
+import { container, runStackPolicy, TYPE_OF, UNKNOWN_ARRAY, UNKNOWN_NUMBER, UNKNOWN_OBJECT, UNKNOWN_STRING, workload, type StackResource } from "../helpers";
+import type { WorkloadKind } from "../../../policy-pack/workloads";
+
+// Defaults: host 2 CPU / 4Gi; a server keeps 500m / 1600Mi for K3s (allocatable 1500m / 2496Mi), an agent
+// 200m / 512Mi (allocatable 1800m / 3584Mi).
+
+const res = (cpu: string, memory = "16Mi") => ({ requests: { cpu, memory }, limits: { cpu: "2", memory: "4Gi" } });
+
+function onSite(site: string, kind: WorkloadKind, name: string, cpu: string, extra: Parameters<typeof workload>[2] = {}, memory = "16Mi"): StackResource {
+    return { type: TYPE_OF[kind], name: `${site}-${name}`, props: workload(kind, { containers: [container("c", res(cpu, memory))] }, { name, ...extra }), provider: { name: `${site}-k8s` } };
+}
+
+function siteInfo(site: string, hosts: string): StackResource {
+    return {
+        type: "kubernetes:core/v1:ConfigMap",
+        name: `${site}-configmap-edge-system-edge-site-info`,
+        props: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: SITE_INFO_NAME, namespace: SITE_INFO_NAMESPACE }, data: { site, hosts } },
+        provider: { name: `${site}-k8s` },
+    };
+}
+
+const run = (resources: StackResource[], config = {}) => runStackPolicy(siteCapacityPolicy, resources, config).map((v) => v.message);
+
+describe("site-capacity", () => {
+    it("passes replicas x requests up to the allocatable of a one-server site and blocks one replica more", () => {
+        expect(run([onSite("hz", "Deployment", "api", "500m", { replicas: 3 })])).toEqual([]);
+        const v = run([onSite("hz", "Deployment", "api", "500m", { replicas: 4 })]);
+        expect(v).toEqual([
+            "site hz (1 server, from defaultSite): CPU requests 2 exceed the allocatable 1500m = 1 x (2 - 500m); largest: Deployment team/api 4 x 500m",
+        ]);
+    });
+
+    it("sums memory exactly across formats (2 x 1248Mi fits 2496Mi, 2 x 1249Mi does not)", () => {
+        expect(run([onSite("hz", "StatefulSet", "db", "10m", { replicas: 2 }, "1248Mi")])).toEqual([]);
+        expect(run([onSite("hz", "StatefulSet", "db", "10m", { replicas: 2 }, "1308622848")])).toEqual([]); // = 1248Mi in bytes
+        const v = run([onSite("hz", "StatefulSet", "db", "10m", { replicas: 2 }, "1249Mi")]);
+        expect(v).toHaveLength(1);
+        expect(v[0]).toContain("memory requests 2498Mi exceed the allocatable 2496Mi = 1 x (4Gi - 1600Mi)");
+    });
+
+    it("counts DaemonSets once per host and reads the hosts from the site's edge-site-info ConfigMap", () => {
+        const base = [siteInfo("sz", "srv-a:server,wrk-a:agent,wrk-b:agent"), onSite("sz", "DaemonSet", "agent", "1"), onSite("sz", "Deployment", "api", "700m", { replicas: 3 })];
+        // 3 x 1 + 3 x 700m = 5100m = 1500m + 2 x 1800m
+        expect(run(base)).toEqual([]);
+        const over = run([...base, onSite("sz", "Pod", "probe", "1m")]);
+        expect(over).toHaveLength(1);
+        expect(over[0]).toMatch(/^site sz \(1 server \+ 2 agents, from edge-system\/edge-site-info\): CPU requests 5101m exceed the allocatable 5100m = 1 x \(2 - 500m\) \+ 2 x \(2 - 200m\); largest: DaemonSet team\/agent 3 hosts x 1;/);
+        // Without the ConfigMap the same DaemonSet counts once (one server by default).
+        expect(run([onSite("sz", "DaemonSet", "agent", "1")])).toEqual([]);
+    });
+
+    it("counts Jobs and CronJobs by min(parallelism, completions), Pods and ReplicaSets by replicas", () => {
+        expect(run([onSite("a", "Job", "j", "500m", { parallelism: 3, completions: 2 }), onSite("a", "Pod", "p", "500m")])).toEqual([]); // 2 x 500m + 500m
+        expect(run([onSite("a", "Job", "j", "500m", { parallelism: 3 }), onSite("a", "Pod", "p", "500m")])).toHaveLength(1); // 3 x 500m + 500m
+        expect(run([onSite("a", "CronJob", "c", "400m", { parallelism: 4 })])).toHaveLength(1); // 1600m
+        expect(run([onSite("a", "CronJob", "c", "400m", { parallelism: 4, completions: 3 })])).toEqual([]); // 1200m
+        expect(run([onSite("a", "ReplicaSet", "r", "300m", { replicas: 5 })])).toEqual([]);
+        expect(run([onSite("a", "ReplicaSet", "r", "300m", { replicas: 6 })])).toHaveLength(1);
+        expect(run([onSite("a", "Deployment", "zero", "2", { replicas: 0 })])).toEqual([]);
+    });
+
+    it("computes the pod request like Kubernetes: init peak, sidecars, limits standing in for missing requests, overhead", () => {
+        const pod = (o: Parameters<typeof workload>[1], replicas: number): StackResource => ({
+            type: TYPE_OF.Deployment,
+            name: "x",
+            props: workload("Deployment", o, { name: "x", replicas }),
+            provider: { name: "s-k8s" },
+        });
+        // init 700m runs alone: pod = max(100m, 700m) = 700m; 2 replicas = 1400m fits, 3 do not.
+        const initPeak = { initContainers: [container("init", res("700m"))], containers: [container("app", res("100m"))] };
+        expect(run([pod(initPeak, 2)])).toEqual([]);
+        expect(run([pod(initPeak, 3)])[0]).toContain("CPU requests 2100m");
+        // sidecar 300m keeps running: steady 300m + 300m; the later init step needs 300m + 500m = 800m.
+        const sidecar = {
+            initContainers: [{ ...container("proxy", res("300m")), restartPolicy: "Always" }, container("migrate", res("500m"))],
+            containers: [container("app", res("300m"))],
+        };
+        expect(run([pod(sidecar, 1)])).toEqual([]);
+        expect(run([pod(sidecar, 2)])[0]).toContain("CPU requests 1600m"); // 2 x 800m
+        // limits only: the API server defaults requests to limits.
+        const limitsOnly = { containers: [container("app", { limits: { cpu: "800m", memory: "64Mi" } })] };
+        expect(run([pod(limitsOnly, 2)])[0]).toContain("CPU requests 1600m");
+        // RuntimeClass overhead copied into the pod spec counts too.
+        expect(run([pod({ containers: [container("app", res("700m"))], overhead: { cpu: "100m", memory: "0" } }, 2)])[0]).toContain("CPU requests 1600m");
+    });
+
+    it("blocks a pod that fits no single host even when the site total has room", () => {
+        const v = run([siteInfo("big", "a:server,b:server"), onSite("big", "Deployment", "fat", "1600m")]);
+        expect(v).toEqual([
+            "site big (2 servers, from edge-system/edge-site-info): one pod of Deployment team/fat requests CPU 1600m but the largest host has 1500m allocatable; it can never be scheduled",
+        ]);
+        // An agent has 1800m allocatable.
+        expect(run([siteInfo("big", "a:server,b:agent"), onSite("big", "Deployment", "fat", "1600m")])).toEqual([]);
+    });
+
+    it("judges each site (provider) on its own and attributes the violation to that site's provider", () => {
+        const resources = [siteInfo("sh", "a:server,b:server,c:server,d:agent"), onSite("sh", "Deployment", "api", "1", { replicas: 6 }), onSite("hz", "Deployment", "api", "1", { replicas: 2 })];
+        const v = runStackPolicy(siteCapacityPolicy, resources);
+        expect(v).toHaveLength(1);
+        expect(v[0].message).toMatch(/^site hz \(1 server, from defaultSite\): CPU requests 2 exceed/);
+        expect(v[0].urn).toBe("urn:pulumi:test::edge-estate::pulumi:providers:kubernetes::hz-k8s");
+    });
+
+    it("takes host capacity, reserves and host counts from config (config beats the ConfigMap)", () => {
+        const r = [siteInfo("sh", "a:server,b:agent"), onSite("sh", "Deployment", "api", "1", { replicas: 3 })];
+        expect(run(r)).toEqual([]); // 1500m + 1800m
+        expect(run(r, { sites: { sh: { servers: 1 } } })[0]).toContain("site sh (1 server, from policy config)");
+        expect(run(r, { k3sReserve: { agent: { cpu: "1" } } })[0]).toContain("allocatable 2500m = 1 x (2 - 500m) + 1 x (2 - 1)");
+        expect(run([onSite("x", "Deployment", "api", "3")], { host: { cpu: "4" } })).toEqual([]);
+        expect(run([onSite("x", "Deployment", "api", "1", { replicas: 3 })], { defaultSite: { servers: 2 } })).toEqual([]);
+    });
+
+    it("rejects broken config naming the key", () => {
+        const r = [onSite("x", "Pod", "p", "1m")];
+        expect(() => run(r, { host: { memory: "4 GB" } })).toThrow(/host\.memory: "4 GB" is not a Kubernetes quantity/);
+        expect(() => run(r, { k3sReserve: { server: { cpu: "3" } } })).toThrow(/k3sReserve\.server\.cpu \(3\) exceeds the host's cpu \(2\)/);
+        expect(() => run(r, { sites: { x: { servers: 0 } } })).toThrow(/sites\.x has no hosts/);
+        expect(() => run(r, { defaultSite: { servers: -1 } })).toThrow(/defaultSite\.servers must be a whole number/);
+    });
+
+    it("during preview: unknown replicas, resources or container lists never crash; a known excess is still blocked", () => {
+        const unknownReplicas = onSite("p", "Deployment", "a", "1", { replicas: UNKNOWN_NUMBER });
+        expect(run([unknownReplicas])).toEqual([]);
+        const unknownRes: StackResource = { ...onSite("p", "Deployment", "b", "1"), props: workload("Deployment", { containers: [container("c", UNKNOWN_OBJECT)] }, { name: "b" }) };
+        const unknownList: StackResource = { ...onSite("p", "Deployment", "c", "1"), props: { ...workload("Deployment", {}, { name: "c" }), spec: { replicas: 2, template: { spec: { containers: UNKNOWN_ARRAY } } } } };
+        const unknownName: StackResource = { ...onSite("p", "Pod", "d", "10m"), props: { ...workload("Pod", { containers: [container("c", res("10m"))] }), metadata: { name: UNKNOWN_STRING } } };
+        expect(run([unknownReplicas, unknownRes, unknownList, unknownName])).toEqual([]);
+        const v = run([unknownReplicas, unknownRes, unknownList, unknownName, onSite("p", "StatefulSet", "big", "800m", { replicas: 2 })]);
+        expect(v).toHaveLength(1);
+        expect(v[0]).toContain("CPU requests 1610m (at least: some values are not known yet) exceed the allocatable 1500m");
+    });
+
+    it("reads host roles from the ConfigMap the program's own site builder writes", () => {
+        const { config } = loadStackFile("Pulumi.prod.yaml");
+        for (const site of config.sites) {
+            const cm = siteFoundationObjects(config, site, versionsForSite(config, site)).find((o) => o.kind === "ConfigMap" && o.metadata.name === SITE_INFO_NAME);
+            expect(cm?.metadata.namespace).toBe(SITE_INFO_NAMESPACE);
+            const hosts = parseSiteInfoHosts((cm as { data: Record<string, string> }).data.hosts);
+            expect(hosts).toEqual({ servers: site.hosts.filter((h) => h.role === "server").length, agents: site.hosts.filter((h) => h.role === "agent").length });
+        }
+        expect(parseSiteInfoHosts("a:server,b:controller")).toBeUndefined();
+    });
+});

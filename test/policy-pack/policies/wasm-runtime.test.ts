@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { imageRepositoryName, wasmRuntimePolicy } from "../../../policy-pack/policies/wasm-runtime";
+import { checkWorkload, container, KINDS, OK_RES, UNKNOWN_STRING, workload } from "../helpers";
+
+const TRACKING_IMAGES = [
+    "registry.example.com/logistics-system@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+    "logistics-system:0.1.0",
+    "docker.io/edge-estate/logistics-system",
+    "localhost:5000/logistics-system:v2@sha256:00",
+];
+
+describe.each(KINDS)("wasm-images-use-wasmedge-runtime on %s", (kind) => {
+    it.each(TRACKING_IMAGES)("passes %s with runtimeClassName wasmedge", (image) => {
+        expect(checkWorkload(wasmRuntimePolicy, workload(kind, { runtimeClassName: "wasmedge", containers: [container("tracking", OK_RES, image)] }))).toEqual([]);
+    });
+
+    it.each(TRACKING_IMAGES)("blocks %s without a runtime class", (image) => {
+        const v = checkWorkload(wasmRuntimePolicy, workload(kind, { containers: [container("tracking", OK_RES, image)] }));
+        expect(v).toEqual([
+            `${kind} team/demo-${kind.toLowerCase()}: container "tracking" runs the Wasm image ${image} but the pod has no runtimeClassName; set spec.runtimeClassName: wasmedge on the pod`,
+        ]);
+    });
+
+    it("blocks a Wasm image with another runtime class, also in an init container", () => {
+        const v = checkWorkload(wasmRuntimePolicy, workload(kind, { runtimeClassName: "runc", initContainers: [container("seed", OK_RES, "logistics-system:1")] }));
+        expect(v).toHaveLength(1);
+        expect(v[0]).toContain('init container "seed" runs the Wasm image logistics-system:1 but the pod has runtimeClassName runc');
+    });
+
+    it("blocks a pod annotated edge-estate/wasm=true without the runtime class, whatever the image", () => {
+        const v = checkWorkload(wasmRuntimePolicy, workload(kind, { annotations: { "edge-estate/wasm": "true" }, containers: [container("w", OK_RES, "ghcr.io/acme/sensor-filter:3")] }));
+        expect(v).toEqual([
+            `${kind} team/demo-${kind.toLowerCase()}: the pod is annotated edge-estate/wasm: "true" but has no runtimeClassName; set spec.runtimeClassName: wasmedge on the pod`,
+        ]);
+    });
+
+    it("leaves ordinary images alone", () => {
+        expect(checkWorkload(wasmRuntimePolicy, workload(kind, { containers: [container("mqtt", OK_RES, "eclipse-mosquitto:2.0.18"), container("x", OK_RES, "acme/logistics-system-db:1")] }))).toEqual([]);
+    });
+});
+
+describe("wasm-images-use-wasmedge-runtime details", () => {
+    it("reads the repository name out of image references", () => {
+        expect(imageRepositoryName("registry.example.com:5000/a/b/logistics-system:1.2@sha256:ff")).toBe("logistics-system");
+        expect(imageRepositoryName("logistics-system")).toBe("logistics-system");
+        expect(imageRepositoryName("host:5000/logistics-system")).toBe("logistics-system");
+        expect(imageRepositoryName("acme/logistics-system-db:1")).toBe("logistics-system-db");
+    });
+
+    it("takes image names, runtime class and annotation from config", () => {
+        const cfg = { wasmImages: ["sensor-filter"], runtimeClassName: "wasmtime", wasmAnnotation: "acme.io/wasm" };
+        const obj = (rc?: string) => workload("Deployment", { ...(rc ? { runtimeClassName: rc } : {}), containers: [container("f", OK_RES, "acme/sensor-filter:1")] });
+        expect(checkWorkload(wasmRuntimePolicy, obj(), cfg)[0]).toContain("set spec.runtimeClassName: wasmtime");
+        expect(checkWorkload(wasmRuntimePolicy, obj("wasmedge"), cfg)).toHaveLength(1);
+        expect(checkWorkload(wasmRuntimePolicy, obj("wasmtime"), cfg)).toEqual([]);
+        expect(() => checkWorkload(wasmRuntimePolicy, obj(), { wasmImages: "logistics-system" })).toThrow(/wasmImages must be a list/);
+    });
+
+    it("during preview: unknown runtime class or image is not judged, known facts still are", () => {
+        expect(checkWorkload(wasmRuntimePolicy, workload("Deployment", { runtimeClassName: UNKNOWN_STRING, containers: [container("t", OK_RES, "logistics-system:1")] }))).toEqual([]);
+        expect(checkWorkload(wasmRuntimePolicy, workload("Deployment", { containers: [container("t", OK_RES, UNKNOWN_STRING), container("u", OK_RES, "logistics-system:1")] }))).toHaveLength(1);
+    });
+});
