@@ -29,6 +29,7 @@ const INITIAL_BACKOFF_MS: i64 = 200;
 const MAX_PACKET = 1 << 20;
 const READ_BUDGET = 1 << 20; // bytes read per wake-up before processing
 const SUBSCRIBE_ID: u32 = 1;
+const REFUSED = "broker refused the connection: ";
 
 export class MqttSettings {
   host: string = "127.0.0.1";
@@ -161,7 +162,7 @@ export class MqttSession extends Pollable {
     this.commitBatch();
     if (this.state == ST_IDLE) return; // commit failed and dropped the connection
     if (problem.length > 0) {
-      metrics.mqttProtocolErrors++;
+      if (!problem.startsWith(REFUSED)) metrics.mqttProtocolErrors++;
       this.flush();
       this.fail(problem);
       return;
@@ -229,7 +230,7 @@ export class MqttSession extends Pollable {
       const rc = <i32>load<u8>(body, 1);
       if (rc != 0) {
         const why = rc == 4 ? "bad user name or password" : rc == 5 ? "not authorized" : rc == 2 ? "client id rejected" : "code " + rc.toString();
-        return "broker refused the connection: " + why;
+        return REFUSED + why;
       }
       metrics.mqttConnected = true;
       metrics.mqttConnects++;

@@ -1,0 +1,453 @@
+// Shared plumbing for the tracking-service end-to-end tests: a real Mosquitto broker,
+// a scriptable fake broker (raw MQTT over net) for fuzzing and exact PUBACK tracking,
+// the service itself (the real .wasm under the WasmEdge-compatible Node host), and
+// small HTTP helpers.
+import { spawn, spawnSync, ChildProcess } from "node:child_process";
+import { mkdtempSync, writeFileSync, rmSync, chownSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import * as net from "node:net";
+import * as http from "node:http";
+import { PassThrough } from "node:stream";
+import { runWasm, WasmHandle } from "../../scripts/wasmedge-host/host";
+
+export const REPO = path.resolve(__dirname, "../..");
+export const WASM_PATH = path.join(REPO, "wasm-app/dist/logistics-system.wasm");
+const HOST_CLI = path.join(REPO, "scripts/wasmedge-host/cli.ts");
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(path.join(tmpdir(), prefix));
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 15000, everyMs = 50): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let lastErr: unknown;
+  while (Date.now() < end) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v as T;
+    } catch (e) {
+      lastErr = e;
+    }
+    await sleep(everyMs);
+  }
+  throw new Error(`timed out waiting for ${what}${lastErr ? `: ${String(lastErr)}` : ""}`);
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+// ---------------------------------------------------------------- Mosquitto
+
+/** A real Debian mosquitto with password authentication on a loopback port. */
+export class Mosquitto {
+  private proc: ChildProcess | null = null;
+  readonly dir: string;
+  log = "";
+  constructor(readonly port: number, readonly user: string, readonly password: string) {
+    this.dir = tempDir("mosq-");
+  }
+
+  static async start(user = "tracker", password = "s3cret-pw"): Promise<Mosquitto> {
+    if (spawnSync("sh", ["-c", "command -v mosquitto && command -v mosquitto_passwd"]).status !== 0) {
+      throw new Error("mosquitto and mosquitto_passwd are required (apt-get install mosquitto)");
+    }
+    const m = new Mosquitto(await freePort(), user, password);
+    const passwd = path.join(m.dir, "passwd");
+    const r = spawnSync("mosquitto_passwd", ["-b", "-c", passwd, user, password], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`mosquitto_passwd failed: ${r.stderr}`);
+    writeFileSync(path.join(m.dir, "mosquitto.conf"), [
+      "per_listener_settings false",
+      "allow_anonymous false",
+      `password_file ${passwd}`,
+      `listener ${m.port} 127.0.0.1`,
+      "persistence false",
+      "max_inflight_messages 100",
+      "max_queued_messages 100000",
+      "log_dest stderr",
+      "log_type error",
+      "log_type warning",
+      "",
+    ].join("\n"));
+    // Run as root, mosquitto drops to user "mosquitto": it must be able to read its files.
+    if (process.getuid?.() === 0) {
+      const id = spawnSync("id", ["-u", "mosquitto"], { encoding: "utf8" });
+      if (id.status === 0) {
+        const uid = Number(id.stdout.trim());
+        for (const f of [m.dir, passwd, path.join(m.dir, "mosquitto.conf")]) chownSync(f, uid, 0);
+      }
+    }
+    await m.resume();
+    return m;
+  }
+
+  async resume(): Promise<void> {
+    const p = spawn("mosquitto", ["-c", path.join(this.dir, "mosquitto.conf")], { stdio: ["ignore", "ignore", "pipe"] });
+    p.stderr!.on("data", (d) => { this.log += d.toString(); });
+    this.proc = p;
+    await waitFor(`mosquitto on port ${this.port}`, async () => {
+      if (p.exitCode !== null) throw new Error(`mosquitto exited: ${this.log}`);
+      return await canConnect(this.port);
+    }, 10000);
+  }
+
+  async stop(): Promise<void> {
+    const p = this.proc;
+    if (!p || p.exitCode !== null) return;
+    const done = new Promise<void>((r) => p.once("exit", () => r()));
+    p.kill("SIGTERM");
+    await done;
+    this.proc = null;
+  }
+
+  async dispose(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, "127.0.0.1");
+    s.once("connect", () => { s.destroy(); resolve(true); });
+    s.once("error", () => resolve(false));
+  });
+}
+
+// ---------------------------------------------------------------- the service
+
+export interface ServiceOptions {
+  env: Record<string, string>;
+  dataDir?: string;
+  /** "thread": runWasm in this process; "process": the host CLI as a child (for SIGKILL). */
+  mode?: "thread" | "process";
+}
+
+export class Service {
+  stderr = "";
+  private handle: WasmHandle | null = null;
+  private child: ChildProcess | null = null;
+  exited: Promise<number>;
+
+  private constructor(readonly httpPort: number, readonly dataDir: string, opts: ServiceOptions) {
+    const env = { HTTP_BIND: "127.0.0.1", ...opts.env, HTTP_PORT: String(httpPort) };
+    if (opts.mode === "process") {
+      const args = ["--import", "tsx", HOST_CLI, "--dir", `/data:${dataDir}`];
+      for (const [k, v] of Object.entries(env)) args.push("--env", `${k}=${v}`);
+      args.push(WASM_PATH);
+      const c = spawn(process.execPath, args, { cwd: REPO, stdio: ["ignore", "ignore", "pipe"] });
+      c.stderr!.on("data", (d) => { this.stderr += d.toString(); });
+      this.child = c;
+      this.exited = new Promise((r) => c.once("exit", (code, sig) => r(code ?? (sig === "SIGKILL" ? 137 : 128))));
+    } else {
+      const err = new PassThrough();
+      err.on("data", (d) => { this.stderr += d.toString(); });
+      this.handle = runWasm({ wasmPath: WASM_PATH, env, preopens: { "/data": dataDir }, stderr: err, stdout: new PassThrough() });
+      this.exited = this.handle.exited;
+    }
+  }
+
+  /** Starts the service and waits until /healthz answers. */
+  static async start(opts: ServiceOptions): Promise<Service> {
+    const port = await freePort();
+    const dir = opts.dataDir ?? tempDir("tracking-data-");
+    const s = new Service(port, dir, opts);
+    let exitCode: number | null = null;
+    void s.exited.then((c) => { exitCode = c; });
+    await waitFor("the service to answer /healthz", async () => {
+      if (exitCode !== null) throw new Error(`service exited with ${exitCode}: ${s.stderr}`);
+      const r = await get(port, "/healthz").catch(() => null);
+      return r?.status === 200;
+    }, 20000, 20);
+    return s;
+  }
+
+  /** Runs the module to completion (for configuration errors). */
+  static async runToExit(env: Record<string, string>, dataDir?: string): Promise<{ code: number; stderr: string }> {
+    let stderr = "";
+    const err = new PassThrough();
+    err.on("data", (d) => { stderr += d.toString(); });
+    const h = runWasm({ wasmPath: WASM_PATH, env, preopens: { "/data": dataDir ?? tempDir("tracking-data-") }, stderr: err, stdout: new PassThrough() });
+    const timer = setTimeout(() => h.kill("SIGKILL"), 10000);
+    const code = await h.exited;
+    clearTimeout(timer);
+    return { code, stderr };
+  }
+
+  async waitReady(timeoutMs = 15000): Promise<void> {
+    await waitFor("/readyz to return 200", async () => (await get(this.httpPort, "/readyz")).status === 200, timeoutMs);
+  }
+
+  /** SIGKILL (process mode) or immediate stop (thread mode). */
+  async kill(): Promise<void> {
+    if (this.child) {
+      if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGKILL");
+    } else {
+      this.handle?.kill("SIGKILL");
+    }
+    await this.exited;
+  }
+
+  async metrics(): Promise<Map<string, number>> {
+    const r = await get(this.httpPort, "/metrics");
+    const m = new Map<string, number>();
+    for (const line of r.body.split("\n")) {
+      if (!line || line.startsWith("#")) continue;
+      const i = line.lastIndexOf(" ");
+      m.set(line.slice(0, i), Number(line.slice(i + 1)));
+    }
+    return m;
+  }
+}
+
+// ---------------------------------------------------------------- HTTP helpers
+
+export interface HttpResult {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+export function get(port: number, p: string, agent?: http.Agent, method = "GET"): Promise<HttpResult> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: "127.0.0.1", port, path: p, method, agent: agent ?? false, timeout: 5000 }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (d) => { body += d; });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      res.on("error", reject);
+    });
+    req.on("timeout", () => req.destroy(new Error(`timeout on ${p}`)));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/**
+ * Sends raw bytes on a fresh connection, half-closes, and collects everything until the server closes
+ * (or timeoutMs passes). Returns the response text and whether the server closed.
+ */
+export function rawExchange(port: number, data: Buffer | string, timeoutMs = 3000): Promise<{ text: string; closed: boolean; error?: string }> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, "127.0.0.1");
+    let text = "";
+    let done = false;
+    const finish = (closed: boolean, error?: string) => {
+      if (done) return;
+      done = true;
+      clearTimeout(t);
+      s.destroy();
+      resolve({ text, closed, error });
+    };
+    const t = setTimeout(() => finish(false), timeoutMs);
+    s.on("data", (d) => { text += d.toString("latin1"); });
+    s.on("end", () => finish(true));
+    s.on("close", () => finish(true));
+    s.on("error", (e) => finish(true, e.message));
+    // Half-close after sending, like a client that has nothing more to say: the server
+    // sees EOF instead of waiting for its header timeout.
+    s.end(data);
+  });
+}
+
+/** Status codes of every response in a raw byte stream. */
+export function statusCodes(text: string): number[] {
+  return [...text.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
+}
+
+// ---------------------------------------------------------------- fake MQTT broker
+
+export interface MqttPacket {
+  type: number;
+  flags: number;
+  body: Buffer;
+}
+
+/** Splits a byte stream into MQTT packets (test-side decoder, independent of the service's). */
+export class PacketReader {
+  private buf = Buffer.alloc(0);
+  push(d: Buffer): MqttPacket[] {
+    this.buf = Buffer.concat([this.buf, d]);
+    const out: MqttPacket[] = [];
+    for (;;) {
+      if (this.buf.length < 2) break;
+      let mult = 1, len = 0, i = 1, b: number;
+      do {
+        if (i >= this.buf.length) return out;
+        b = this.buf[i++];
+        len += (b & 127) * mult;
+        mult *= 128;
+      } while (b & 128);
+      if (this.buf.length < i + len) break;
+      out.push({ type: this.buf[0] >> 4, flags: this.buf[0] & 15, body: this.buf.subarray(i, i + len) });
+      this.buf = this.buf.subarray(i + len);
+    }
+    return out;
+  }
+}
+
+export function remainingLength(n: number): Buffer {
+  const out: number[] = [];
+  do {
+    let d = n % 128;
+    n = Math.floor(n / 128);
+    if (n > 0) d |= 128;
+    out.push(d);
+  } while (n > 0);
+  return Buffer.from(out);
+}
+
+export function mqttString(s: string): Buffer {
+  const b = Buffer.from(s, "utf8");
+  return Buffer.concat([Buffer.from([b.length >> 8, b.length & 255]), b]);
+}
+
+export function publishPacket(topic: string, payload: Buffer | string, qos: 0 | 1, packetId = 0, dup = false): Buffer {
+  const p = typeof payload === "string" ? Buffer.from(payload, "utf8") : payload;
+  const vh = Buffer.concat([mqttString(topic), qos > 0 ? Buffer.from([packetId >> 8, packetId & 255]) : Buffer.alloc(0)]);
+  const first = 0x30 | (dup ? 8 : 0) | (qos << 1);
+  return Buffer.concat([Buffer.from([first]), remainingLength(vh.length + p.length), vh, p]);
+}
+
+export interface ParsedConnect {
+  protocol: string;
+  level: number;
+  flags: number;
+  keepalive: number;
+  clientId: string;
+  username?: string;
+  password?: string;
+}
+
+export function parseConnect(body: Buffer): ParsedConnect {
+  let pos = 0;
+  const str = () => {
+    const n = body.readUInt16BE(pos);
+    const s = body.subarray(pos + 2, pos + 2 + n).toString("utf8");
+    pos += 2 + n;
+    return s;
+  };
+  const protocol = str();
+  const level = body[pos++];
+  const flags = body[pos++];
+  const keepalive = body.readUInt16BE(pos);
+  pos += 2;
+  const c: ParsedConnect = { protocol, level, flags, keepalive, clientId: str() };
+  if (flags & 0x80) c.username = str();
+  if (flags & 0x40) c.password = str();
+  return c;
+}
+
+/** One client connection seen by the fake broker. */
+export class BrokerConn {
+  packets: MqttPacket[] = [];
+  closed = false;
+  private reader = new PacketReader();
+  private waiters: Array<() => void> = [];
+  constructor(readonly socket: net.Socket) {
+    socket.on("data", (d) => {
+      this.packets.push(...this.reader.push(d));
+      this.wake();
+    });
+    socket.on("close", () => { this.closed = true; this.wake(); });
+    socket.on("error", () => undefined);
+  }
+  private wake() {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+  /** Waits for (and removes) the first packet matching pred. */
+  async next(pred: (p: MqttPacket) => boolean, timeoutMs = 10000): Promise<MqttPacket> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const i = this.packets.findIndex(pred);
+      if (i >= 0) return this.packets.splice(i, 1)[0];
+      if (this.closed) throw new Error("connection closed while waiting for a packet");
+      const left = end - Date.now();
+      if (left <= 0) throw new Error("timed out waiting for a packet");
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, left);
+        this.waiters.push(() => { clearTimeout(t); r(); });
+      });
+    }
+  }
+  async waitClosed(timeoutMs = 10000): Promise<void> {
+    await waitFor("the client to close the connection", async () => this.closed, timeoutMs, 10);
+  }
+  send(b: Buffer): void {
+    if (!this.closed) this.socket.write(b);
+  }
+  /** Completes CONNECT/CONNACK and SUBSCRIBE/SUBACK; returns the CONNECT and the subscription filter. */
+  async handshake(connackCode = 0): Promise<{ connect: ParsedConnect; filter: string; qos: number }> {
+    const c = await this.next((p) => p.type === 1);
+    const connect = parseConnect(c.body);
+    this.send(Buffer.from([0x20, 2, 0, connackCode]));
+    if (connackCode !== 0) return { connect, filter: "", qos: -1 };
+    const s = await this.next((p) => p.type === 8);
+    const id = s.body.readUInt16BE(0);
+    const n = s.body.readUInt16BE(2);
+    const filter = s.body.subarray(4, 4 + n).toString("utf8");
+    const qos = s.body[4 + n];
+    this.send(Buffer.from([0x90, 3, id >> 8, id & 255, 1]));
+    return { connect, filter, qos };
+  }
+  pubackIds(): number[] {
+    const ids: number[] = [];
+    this.packets = this.packets.filter((p) => {
+      if (p.type !== 4) return true;
+      ids.push(p.body.readUInt16BE(0));
+      return false;
+    });
+    return ids;
+  }
+}
+
+export class FakeBroker {
+  private server: net.Server;
+  conns: BrokerConn[] = [];
+  private waiters: Array<() => void> = [];
+  port = 0;
+  constructor() {
+    this.server = net.createServer((s) => {
+      this.conns.push(new BrokerConn(s));
+      const w = this.waiters;
+      this.waiters = [];
+      for (const f of w) f();
+    });
+  }
+  async listen(port = 0): Promise<number> {
+    await new Promise<void>((r) => this.server.listen(port, "127.0.0.1", () => r()));
+    this.port = (this.server.address() as net.AddressInfo).port;
+    return this.port;
+  }
+  /** Waits for the n-th connection (1-based). */
+  async connection(n: number, timeoutMs = 15000): Promise<BrokerConn> {
+    await waitFor(`MQTT connection #${n}`, async () => this.conns.length >= n, timeoutMs, 10);
+    return this.conns[n - 1];
+  }
+  async close(): Promise<void> {
+    for (const c of this.conns) c.socket.destroy();
+    await new Promise<void>((r) => this.server.close(() => r()));
+  }
+}
+
+export function eventJson(e: { shipmentId: string; status?: string; ts: number; deviceId: string; seq: number; lat?: number; lon?: number; note?: string }): string {
+  return JSON.stringify({ status: "IN_TRANSIT", ...e });
+}
+
+export function wasmBuilt(): boolean {
+  return existsSync(WASM_PATH);
+}
