@@ -56,7 +56,8 @@ interface SockEntry {
   rcvTimeoutMs: number;
   sndTimeoutMs: number;
   opts: Map<number, Uint8Array>;
-  soErrorRead: boolean;
+  /** the pending socket error was handed out (recv/send/SO_ERROR report it once, like Linux) */
+  errConsumed: boolean;
 }
 interface FileEntry {
   kind: "file" | "dir";
@@ -178,7 +179,7 @@ function newSockEntry(fd: number, sab: SharedArrayBuffer, type: number, withAcce
     rcvTimeoutMs: -1,
     sndTimeoutMs: -1,
     opts: new Map(),
-    soErrorRead: false,
+    errConsumed: false,
   };
 }
 
@@ -316,13 +317,16 @@ function sockRecv(s: SockEntry, iovs: number, iovsLen: number, peek: boolean, wa
     avail = (Atomics.load(hdr, S.R_HEAD) - hdr[S.R_TAIL]) | 0;
     if (avail > 0 && (!waitAll || avail >= want)) break;
     const flags = Atomics.load(hdr, S.FLAGS);
+    if (flags & FLAG.ERROR) {
+      if (avail > 0) break;
+      // like Linux: the first call after a reset reports it, later receives see end of stream
+      if (s.errConsumed) return E.SUCCESS;
+      s.errConsumed = true;
+      return hdr[S.ERR];
+    }
     if (flags & FLAG.RD_EOF) {
       if (avail > 0) break;
       return E.SUCCESS;
-    }
-    if (flags & FLAG.ERROR) {
-      if (avail > 0) break;
-      return hdr[S.ERR];
     }
     const state = Atomics.load(hdr, S.STATE);
     if (state !== STATE.CONNECTED && state !== STATE.CONNECTING) return E.NOTCONN;
@@ -381,7 +385,11 @@ function sockSend(s: SockEntry, iovs: number, iovsLen: number): number {
   for (;;) {
     const seq = Atomics.load(ctl, CTL.SEQ);
     const flags = Atomics.load(hdr, S.FLAGS);
-    if (flags & FLAG.ERROR) return hdr[S.ERR];
+    if (flags & FLAG.ERROR) {
+      if (s.errConsumed) return E.PIPE;
+      s.errConsumed = true;
+      return hdr[S.ERR];
+    }
     if (s.wrShut) return E.PIPE;
     const state = Atomics.load(hdr, S.STATE);
     if (state !== STATE.CONNECTED) {
@@ -1339,8 +1347,8 @@ function buildImports(memoryRef: () => WebAssembly.Memory | null): Record<string
       else if (name === 2) {
         // like Linux, reading SO_ERROR hands out the pending error once
         const flags = Atomics.load(s.hdr, S.FLAGS);
-        bytes = int(flags & FLAG.ERROR && !s.soErrorRead ? linuxErrno(s.hdr[S.ERR]) : 0);
-        if (flags & FLAG.ERROR) s.soErrorRead = true;
+        bytes = int(flags & FLAG.ERROR && !s.errConsumed ? linuxErrno(s.hdr[S.ERR]) : 0);
+        if (flags & FLAG.ERROR) s.errConsumed = true;
       } else if (name === 13) bytes = int(Atomics.load(s.hdr, S.STATE) === STATE.LISTENING ? 1 : 0);
       else if (s.opts.has(name)) bytes = s.opts.get(name)!;
       else if (name === 5) bytes = int(SEND_RING);
