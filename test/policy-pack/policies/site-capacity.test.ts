@@ -140,7 +140,7 @@ describe("site-capacity", () => {
         for (const site of config.sites) {
             const cm = siteFoundationObjects(config, site, versionsForSite(config, site)).find((o) => o.kind === "ConfigMap" && o.metadata.name === SITE_INFO_NAME);
             expect(cm?.metadata.namespace).toBe(SITE_INFO_NAMESPACE);
-            const hosts = parseSiteInfoHosts((cm as { data: Record<string, string> }).data.hosts);
+            const hosts = parseSiteInfoHosts((cm as unknown as { data: Record<string, string> }).data.hosts);
             expect(hosts).toEqual({ servers: site.hosts.filter((h) => h.role === "server").length, agents: site.hosts.filter((h) => h.role === "agent").length });
         }
         expect(parseSiteInfoHosts("a:server,b:controller")).toBeUndefined();
