@@ -1,0 +1,121 @@
+// The Pulumi wiring (components/addons/monitoring/index.ts) under mocks, for every site of the prod stack:
+// what is registered where, the secrets, and every object against the strict Kubernetes 1.30 schema.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as yaml from "js-yaml";
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadStackFile } from "../../../../components/config/load";
+import { versionsForSite } from "../../../../components/config/validate";
+import { deployMonitoring } from "../../../../components/addons/monitoring";
+import { isSecretEnvelope } from "../../../../scripts/synth/secrets";
+import { K8sValidator } from "../../../support/k8s-schema";
+
+const root = path.join(__dirname, "..", "..", "..", "..");
+const { config } = loadStackFile(path.join(root, "Pulumi.prod.yaml"));
+const HASH = fs.readFileSync(path.join(__dirname, "fixtures", "bcrypt-hash.txt"), "utf8").trim();
+
+function unwrapSecrets(v: unknown): unknown {
+    if (isSecretEnvelope(v)) return unwrapSecrets(v.value);
+    if (Array.isArray(v)) return v.map(unwrapSecrets);
+    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrapSecrets(x)]));
+    return v;
+}
+
+interface Registered {
+    type: string;
+    name: string;
+    inputs: Record<string, any>;
+}
+const registered: Registered[] = [];
+const k8sObjects = () => registered.filter((r) => r.type.startsWith("kubernetes:") && r.type !== "pulumi:providers:kubernetes");
+const objectsOf = (siteId: string) => k8sObjects().filter((r) => r.name.startsWith(`${siteId}-`));
+const find = (siteId: string, kind: string, name: string) => objectsOf(siteId).find((r) => r.inputs.kind === kind && r.inputs.metadata?.name === name)?.inputs;
+
+beforeAll(async () => {
+    await pulumi.runtime.setMocks(
+        {
+            newResource(args) {
+                // Secret inputs arrive in Pulumi's wire envelope; unwrap them to check the values.
+                registered.push({ type: args.type, name: args.name, inputs: unwrapSecrets(args.inputs) as Record<string, any> });
+                const state: Record<string, unknown> = { ...args.inputs };
+                if (args.type === "random:index/randomPassword:RandomPassword") {
+                    state.result = `password-of-${args.name}`;
+                    state.bcryptHash = HASH;
+                }
+                return { id: `${args.name}-id`, state };
+            },
+            call: (args) => args.inputs,
+        },
+        "edge-estate",
+        "test",
+        false,
+    );
+    await pulumi.runtime.runInPulumiStack(async () => {
+        for (const site of config.sites) {
+            const parent = new pulumi.ComponentResource("edge-estate:index:Site", site.id);
+            const provider = new k8s.Provider(`${site.id}-k8s`, {}, { parent });
+            deployMonitoring(parent, { config, site, versions: versionsForSite(config, site), provider, hosts: new Map(), sshPrivateKey: pulumi.secret("unused"), foundation: [] });
+        }
+    });
+    await new Promise((r) => setTimeout(r, 200));
+});
+
+describe("monitoring wiring under mocks", () => {
+    it("every registered Kubernetes object validates against the strict 1.30 schema", () => {
+        const validator = new K8sValidator();
+        const objects = k8sObjects();
+        expect(objects.length).toBeGreaterThan(config.sites.length * 8);
+        const failures = objects.map((o) => ({ o, r: validator.validate(o.inputs) })).filter(({ r }) => !r.ok);
+        expect(failures.map(({ o, r }) => `${o.name}: ${r.errors.join("; ")}`)).toEqual([]);
+    });
+
+    it("each site gets the agent and node-exporter; only the hub site gets the hub Prometheus and Grafana", () => {
+        for (const site of config.sites) {
+            expect(find(site.id, "Deployment", "prometheus-agent"), site.id).toBeDefined();
+            expect(find(site.id, "DaemonSet", "node-exporter"), site.id).toBeDefined();
+            const isHub = site.id === config.monitoring.hubSite;
+            expect(!!find(site.id, "Deployment", "prometheus-hub"), site.id).toBe(isHub);
+            expect(!!find(site.id, "Deployment", "grafana"), site.id).toBe(isHub);
+        }
+        const hub = config.monitoring.hubSite;
+        expect(find(hub, "Service", "prometheus-hub").spec).toMatchObject({ type: "NodePort", ports: [{ nodePort: 30990, port: 9090 }] });
+        expect(find(hub, "Service", "grafana").spec).toMatchObject({ type: "NodePort", ports: [{ nodePort: 30300, port: 3000 }] });
+    });
+
+    it("takes requests and limits from the budget", () => {
+        const b = config.budget.components;
+        const site = config.sites[0].id;
+        expect(find(site, "Deployment", "prometheus-agent").spec.template.spec.containers[0].resources).toEqual(b.prometheusAgent);
+        expect(find(site, "DaemonSet", "node-exporter").spec.template.spec.containers[0].resources).toEqual(b.nodeExporter);
+        const hub = config.monitoring.hubSite;
+        expect(find(hub, "Deployment", "prometheus-hub").spec.template.spec.containers[0].resources).toEqual(b.prometheusHub);
+        expect(find(hub, "Deployment", "grafana").spec.template.spec.containers[0].resources).toEqual(b.grafana);
+    });
+
+    it("creates one remote-write password per site (named by site id) plus the hub reader and Grafana admin", () => {
+        const passwords = registered.filter((r) => r.type === "random:index/randomPassword:RandomPassword").map((r) => r.name).sort();
+        expect(passwords).toEqual(
+            [...config.sites.map((s) => `${config.region}-${s.id}-monitoring-remote-write`), `${config.region}-monitoring-hub-reader`, `${config.region}-grafana-admin`].sort(),
+        );
+    });
+
+    it("each agent gets its own password; the hub web config lists every site user and the reader with bcrypt hashes", () => {
+        for (const site of config.sites) {
+            expect(find(site.id, "Secret", "prometheus-agent-remote-write").stringData.password).toBe(`password-of-${config.region}-${site.id}-monitoring-remote-write`);
+        }
+        const hub = config.monitoring.hubSite;
+        const web = yaml.load(find(hub, "Secret", "prometheus-hub-auth").stringData["web.yml"]) as { basic_auth_users: Record<string, string> };
+        expect(Object.keys(web.basic_auth_users).sort()).toEqual([...config.sites.map((s) => `site-${s.id}`), "reader"].sort());
+        for (const h of Object.values(web.basic_auth_users)) expect(h).toBe(HASH);
+        // No secret value lands in a ConfigMap.
+        for (const o of k8sObjects().filter((x) => x.inputs.kind === "ConfigMap")) expect(JSON.stringify(o.inputs)).not.toContain("password-of-");
+    });
+
+    it("references images by digest only", () => {
+        for (const o of k8sObjects()) {
+            for (const c of o.inputs.spec?.template?.spec?.containers ?? []) expect(c.image, o.name).toMatch(/^[a-z0-9./-]+:[\w.-]+@sha256:[a-f0-9]{64}$/);
+        }
+    });
+});
