@@ -92,6 +92,11 @@ export interface RegistryMirror {
 
 export interface RegistriesConfig {
     mirrors: Record<string, RegistryMirror>;
+    /**
+     * Registries or repository prefixes workloads may pull from ("registry.example.com", "docker.io/prom"),
+     * enforced per site by Gatekeeper. Unset = the defaults in components/addons/gatekeeper/policy.ts.
+     */
+    allowed?: string[];
 }
 
 export interface BudgetConfig {

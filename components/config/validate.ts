@@ -70,6 +70,7 @@ const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9]
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
 const SHA256 = /^[a-f0-9]{64}$/;
 const HOST_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}$/;
+const REGISTRY_PREFIX = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d+)?(\/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*$/;
 const TAINT = /^([^=:\s]+)(?:=([^:\s]*))?:(NoSchedule|PreferNoSchedule|NoExecute)$/;
 
 export const VERSION_PATTERNS: Record<keyof Versions, RegExp> = {
@@ -418,7 +419,7 @@ function validateRegistries(c: Collector, raw: unknown): RegistriesConfig | unde
     if (raw === undefined || raw === null) return undefined;
     const r = c.object("registries", raw);
     if (!r) return undefined;
-    c.unknownKeys("registries", r, ["mirrors"]);
+    c.unknownKeys("registries", r, ["mirrors", "allowed"]);
     const mirrors: RegistriesConfig["mirrors"] = {};
     for (const [registry, m] of Object.entries(c.object("registries.mirrors", r.mirrors) ?? {})) {
         const key = `registries.mirrors["${registry}"]`;
@@ -432,7 +433,17 @@ function validateRegistries(c: Collector, raw: unknown): RegistriesConfig | unde
         }
         mirrors[registry] = { endpoints: o.endpoints.map((e, i) => validateUrl(c, `${key}.endpoints[${i}]`, e, "")) };
     }
-    return { mirrors };
+    let allowed: string[] | undefined;
+    if (r.allowed !== undefined && r.allowed !== null) {
+        if (!Array.isArray(r.allowed) || r.allowed.length === 0) c.add("registries.allowed", `must be a non-empty list of registries or repository prefixes, got ${show(r.allowed)}`);
+        else
+            allowed = r.allowed.filter((e, i) => {
+                const ok = typeof e === "string" && REGISTRY_PREFIX.test(e);
+                if (!ok) c.add(`registries.allowed[${i}]`, `${show(e)} is not a registry or repository prefix like "registry.example.com" or "docker.io/prom"`);
+                return ok;
+            }) as string[];
+    }
+    return { mirrors, ...(allowed ? { allowed } : {}) };
 }
 
 /** Validates the whole stack config; throws ConfigError naming every problem. */
