@@ -39,7 +39,7 @@ export function parseConfigFile(ptr: usize, len: i32, into: Map<string, string>)
     const k = r.nextKey();
     if (k === null) break;
     const key = k;
-    if (!KNOWN_KEYS.includes(key)) return "unknown setting \"" + key + "\"";
+    if (!KNOWN_KEYS.includes(key)) return "unknown setting '" + key + "'";
     const t = r.valueType();
     if (t == T_STRING) {
       into.set(key, r.readString());
@@ -50,7 +50,7 @@ export function parseConfigFile(ptr: usize, len: i32, into: Map<string, string>)
     } else if (t == T_BOOL) {
       into.set(key, r.readBool() ? "true" : "false");
     } else {
-      return "setting \"" + key + "\" must be a string or a number";
+      return "setting '" + key + "' must be a string or a number";
     }
   }
   if (!r.finish()) return r.error;
@@ -82,7 +82,7 @@ function isHostName(s: string): bool {
 /** Builds the configuration from the merged settings (file values overridden by env). */
 export function buildConfig(settings: Map<string, string>): Config {
   const c = new Config();
-  const bad = (key: string, want: string, got: string): string => key + " must be " + want + ", got \"" + got + "\"";
+  const bad = (key: string, want: string, got: string): string => key + " must be " + want + ", got '" + got + "'";
   if (!settings.has("SITE_ID") || settings.get("SITE_ID").length == 0) {
     c.error = "SITE_ID is required (the site this instance serves, e.g. SITE_ID=berlin-01)";
     return c;

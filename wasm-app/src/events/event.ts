@@ -207,11 +207,11 @@ export function parseEvent(ptr: usize, len: i32): ParseResult {
     else if (key == "lon") bit = 64;
     else if (key == "note") bit = 128;
     if (bit == 0) { r.skipValue(1); continue; } // unknown fields are tolerated (forward compatibility)
-    if (seen & bit) { res.reason = "duplicate field \"" + key + "\""; return res; }
+    if (seen & bit) { res.reason = "duplicate field '" + key + "'"; return res; }
     seen |= bit;
     const t = r.valueType();
     if (bit == 1 || bit == 2 || bit == 8 || bit == 128) {
-      if (t != T_STRING) { res.reason = "field \"" + key + "\" must be a string"; return res; }
+      if (t != T_STRING) { res.reason = "field '" + key + "' must be a string"; return res; }
       const s = r.readString();
       if (r.failed) break;
       if (bit == 1) e.shipmentId = s;
@@ -223,7 +223,7 @@ export function parseEvent(ptr: usize, len: i32): ParseResult {
       else e.note = s;
     } else {
       if (t == T_NULL && (bit == 32 || bit == 64)) { r.readNull(); continue; }
-      if (t != T_NUMBER) { res.reason = "field \"" + key + "\" must be a number"; return res; }
+      if (t != T_NUMBER) { res.reason = "field '" + key + "' must be a number"; return res; }
       const v = r.readNumber();
       if (r.failed) break;
       if (bit == 4) {
