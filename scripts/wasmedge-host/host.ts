@@ -4,6 +4,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import net from "node:net";
+import dgram from "node:dgram";
 import dns from "node:dns";
 import path from "node:path";
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
@@ -59,7 +60,11 @@ interface HostSock {
   bytes: Uint8Array;
   acc: Int32Array | null;
   family: number;
+  /** 1 datagram, 2 stream */
+  type: number;
   sock: net.Socket | null;
+  udp: dgram.Socket | null;
+  udpBound: boolean;
   server: net.Server | null;
   bindHost: string | null;
   bindPort: number;
@@ -225,7 +230,10 @@ export function runWasm(opts: RunWasmOptions): WasmHandle {
     bytes: new Uint8Array(sab),
     acc: withAccept ? new Int32Array(sab, ACCEPT_OFFSET, ACCEPT_SLOTS) : null,
     family,
+    type: 2,
     sock: null,
+    udp: null,
+    udpBound: false,
     server: null,
     bindHost: null,
     bindPort: 0,
@@ -342,6 +350,124 @@ export function runWasm(opts: RunWasmOptions): WasmHandle {
     }
   };
 
+  // ---------------------------------------------------------------- datagrams
+
+  const DGRAM_HDR = 28;
+  const recHdr = Buffer.alloc(DGRAM_HDR);
+
+  const ringPut = (hs: HostSock, base: number, size: number, pos: number, src: Uint8Array) => {
+    let off = 0;
+    while (off < src.length) {
+      const at = (pos + off) & (size - 1);
+      const chunk = Math.min(src.length - off, size - at);
+      hs.bytes.set(src.subarray(off, off + chunk), base + at);
+      off += chunk;
+    }
+  };
+  const ringGet = (hs: HostSock, base: number, size: number, pos: number, dst: Uint8Array) => {
+    let off = 0;
+    while (off < dst.length) {
+      const at = (pos + off) & (size - 1);
+      const chunk = Math.min(dst.length - off, size - at);
+      dst.set(hs.bytes.subarray(base + at, base + at + chunk), off);
+      off += chunk;
+    }
+  };
+
+  const ensureUdp = (hs: HostSock): dgram.Socket => {
+    if (hs.udp) return hs.udp;
+    const udp = dgram.createSocket({ type: hs.family === 1 ? "udp4" : "udp6" });
+    hs.udp = udp;
+    udp.on("listening", () => {
+      hs.udpBound = true;
+      const a = udp.address();
+      setAddr(hs.hdr, S.L_FAM, a.address, a.port);
+    });
+    udp.on("message", (msg, rinfo) => {
+      if (hs.closed) return;
+      const hdr = hs.hdr;
+      const head = hdr[S.R_HEAD];
+      const space = RECV_RING - ((head - Atomics.load(hdr, S.R_TAIL)) | 0);
+      if (space < DGRAM_HDR + msg.length) return; // a full receive buffer drops datagrams
+      const addr = new Uint8Array(16);
+      const fam = ipBytes(rinfo.address, addr);
+      recHdr.writeUInt32LE(msg.length, 0);
+      recHdr.writeUInt32LE(fam, 4);
+      recHdr.writeUInt32LE(rinfo.port, 8);
+      recHdr.set(addr, 12);
+      ringPut(hs, RECV_OFFSET, RECV_RING, head, recHdr);
+      ringPut(hs, RECV_OFFSET, RECV_RING, head + DGRAM_HDR, msg);
+      Atomics.store(hdr, S.R_HEAD, (head + DGRAM_HDR + msg.length) | 0);
+      wake();
+    });
+    udp.on("error", (err) => {
+      hs.hdr[S.ERR] = errnoOf(err);
+      Atomics.or(hs.hdr, S.FLAGS, FLAG.ERROR);
+      wake();
+    });
+    return udp;
+  };
+
+  const flushDatagrams = (hs: HostSock) => {
+    const hdr = hs.hdr;
+    Atomics.and(hdr, S.FLAGS, ~FLAG.FLUSH_PENDING);
+    const udp = ensureUdp(hs);
+    const head = Atomics.load(hdr, S.W_HEAD);
+    let tail = hdr[S.W_TAIL];
+    const h = Buffer.alloc(DGRAM_HDR);
+    while (((head - tail) | 0) > 0) {
+      ringGet(hs, SEND_OFFSET, SEND_RING, tail, h);
+      const len = h.readUInt32LE(0);
+      const fam = h.readUInt32LE(4);
+      const port = h.readUInt32LE(8);
+      const payload = Buffer.allocUnsafe(len);
+      ringGet(hs, SEND_OFFSET, SEND_RING, tail + DGRAM_HDR, payload);
+      tail = (tail + DGRAM_HDR + len) | 0;
+      const done = (err: Error | null) => {
+        if (err) {
+          hs.hdr[S.ERR] = errnoOf(err);
+          Atomics.or(hs.hdr, S.FLAGS, FLAG.ERROR);
+          wake();
+        }
+      };
+      try {
+        if (fam === 0) udp.send(payload, done);
+        else udp.send(payload, port, ipString(fam, h.subarray(12, 28)), done);
+      } catch (err) {
+        done(err as Error);
+      }
+    }
+    Atomics.store(hdr, S.W_TAIL, tail);
+    wake();
+  };
+
+  const udpBind = (hs: HostSock) => {
+    const udp = ensureUdp(hs);
+    if (hs.udpBound) {
+      respond(E.INVAL);
+      return;
+    }
+    const onError = (err: Error) => respond(errnoOf(err));
+    udp.once("error", onError);
+    udp.bind({ address: hs.bindHost!, port: hs.bindPort, exclusive: true }, () => {
+      udp.off("error", onError);
+      respond(E.SUCCESS);
+    });
+  };
+
+  const udpConnectTo = (hs: HostSock, host: string, port: number) => {
+    const udp = ensureUdp(hs);
+    const onError = (err: Error) => respond(errnoOf(err));
+    udp.once("error", onError);
+    udp.connect(port, host, () => {
+      udp.off("error", onError);
+      const r = udp.remoteAddress();
+      setAddr(hs.hdr, S.P_FAM, r.address, r.port);
+      Atomics.store(hs.hdr, S.STATE, STATE.CONNECTED);
+      respond(E.SUCCESS);
+    });
+  };
+
   // ---------------------------------------------------------------- commands
 
   const closeHostSock = (hs: HostSock) => {
@@ -350,6 +476,10 @@ export function runWasm(opts: RunWasmOptions): WasmHandle {
     socks.delete(hs.fd);
     Atomics.store(hs.hdr, S.STATE, STATE.CLOSED);
     if (hs.server) hs.server.close();
+    if (hs.udp) {
+      if (hs.type === 1 && ((Atomics.load(hs.hdr, S.W_HEAD) - hs.hdr[S.W_TAIL]) | 0) > 0) flushDatagrams(hs);
+      hs.udp.close();
+    }
     const sock = hs.sock;
     if (sock) {
       flush(hs, true);
@@ -413,6 +543,10 @@ export function runWasm(opts: RunWasmOptions): WasmHandle {
     const host = ipString(family, ctlBytes.subarray(ARG_OFFSET + 8, ARG_OFFSET + 24));
     if (family !== hs.family) {
       respond(E.AFNOSUPPORT);
+      return;
+    }
+    if (hs.type === 1) {
+      udpConnectTo(hs, host, port);
       return;
     }
     if (port === 0) {
@@ -519,9 +653,10 @@ export function runWasm(opts: RunWasmOptions): WasmHandle {
   };
 
   const runCommand = (op: number, fd: number, a: number, b: number) => {
-    void b;
     if (op === OP.OPEN) {
-      socks.set(fd, makeSock(fd, sabFor(fd), a, true));
+      const hs = makeSock(fd, sabFor(fd), a, true);
+      hs.type = b;
+      socks.set(fd, hs);
       return;
     }
     if (op === OP.GETADDRINFO) {
@@ -535,7 +670,8 @@ export function runWasm(opts: RunWasmOptions): WasmHandle {
     }
     switch (op) {
       case OP.FLUSH:
-        flush(hs, false);
+        if (hs.type === 1) flushDatagrams(hs);
+        else flush(hs, false);
         break;
       case OP.RESUME:
         Atomics.and(hs.hdr, S.FLAGS, ~FLAG.RESUME_PENDING);
@@ -560,14 +696,15 @@ export function runWasm(opts: RunWasmOptions): WasmHandle {
           respond(E.INVAL);
           break;
         }
-        if (hs.sock || hs.server || hs.bindHost !== null) {
+        if (hs.sock || hs.server || hs.bindHost !== null || hs.udpBound) {
           respond(E.INVAL);
           break;
         }
         hs.bindHost = ipString(family, ctlBytes.subarray(ARG_OFFSET + 8, ARG_OFFSET + 24));
         hs.bindPort = ctlView.getUint32(ARG_OFFSET + 4, true);
         setAddr(hs.hdr, S.L_FAM, hs.bindHost, hs.bindPort);
-        respond(E.SUCCESS);
+        if (hs.type === 1) udpBind(hs);
+        else respond(E.SUCCESS);
         break;
       }
       case OP.LISTEN:
@@ -632,6 +769,7 @@ export function runWasm(opts: RunWasmOptions): WasmHandle {
         hs.closed = true;
         hs.server?.close();
         hs.sock?.destroy();
+        hs.udp?.close();
       }
     }
     socks.clear();

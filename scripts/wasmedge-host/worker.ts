@@ -46,6 +46,8 @@ const ALL_RIGHTS = 0x1fffffffn;
 interface SockEntry {
   kind: "sock";
   fd: number;
+  /** 1 IPv4, 2 IPv6 */
+  family: number;
   hdr: Int32Array;
   ring: Uint8Array;
   acc: Int32Array | null;
@@ -165,10 +167,11 @@ function takeSab(fd: number): SharedArrayBuffer {
   }
 }
 
-function newSockEntry(fd: number, sab: SharedArrayBuffer, type: number, withAccept: boolean): SockEntry {
+function newSockEntry(fd: number, sab: SharedArrayBuffer, family: number, type: number, withAccept: boolean): SockEntry {
   return {
     kind: "sock",
     fd,
+    family,
     hdr: new Int32Array(sab, 0, S.HEADER_WORDS),
     ring: new Uint8Array(sab),
     acc: withAccept ? new Int32Array(sab, ACCEPT_OFFSET, ACCEPT_SLOTS) : null,
@@ -304,7 +307,9 @@ function iovTotal(iovs: number, n: number): number {
 /** Receives into an iovec array; returns errno, byte count in recvCount. */
 let recvCount = 0;
 function sockRecv(s: SockEntry, iovs: number, iovsLen: number, peek: boolean, waitAll: boolean): number {
+  if (s.type === 1) return dgramRecv(s, iovs, iovsLen, peek, 0, 0, 0);
   recvCount = 0;
+  recvTruncated = false;
   if (iovsLen > 1024) return E.INVAL;
   const hdr = s.hdr;
   const want = iovTotal(iovs, iovsLen);
@@ -376,6 +381,11 @@ function sockRecv(s: SockEntry, iovs: number, iovsLen: number, peek: boolean, wa
 
 let sendCount = 0;
 function sockSend(s: SockEntry, iovs: number, iovsLen: number): number {
+  if (s.type === 1) {
+    // send on a datagram socket needs a connected peer (Linux: EDESTADDRREQ)
+    if (Atomics.load(s.hdr, S.STATE) !== STATE.CONNECTED) return 17;
+    return dgramSend(s, iovs, iovsLen, 0, 0, null);
+  }
   sendCount = 0;
   if (iovsLen > 1024) return E.INVAL;
   const hdr = s.hdr;
@@ -436,9 +446,152 @@ function sockSend(s: SockEntry, iovs: number, iovsLen: number): number {
   return E.SUCCESS;
 }
 
+// ---------------------------------------------------------------- sockets: datagrams
+// A datagram socket's rings hold records: DGRAM_HDR bytes (payload length, family, port, 16 address
+// bytes) followed by the payload. The main thread drops an arriving datagram that does not fit, as a
+// full kernel receive buffer would.
+
+const DGRAM_HDR = 28;
+const MAX_DATAGRAM = 65507;
+const recHdr = new Uint8Array(DGRAM_HDR);
+const recView = new DataView(recHdr.buffer);
+
+function ringRead(ring: Uint8Array, base: number, size: number, pos: number, dst: Uint8Array, dstOff: number, n: number): void {
+  let off = 0;
+  while (off < n) {
+    const at = (pos + off) & (size - 1);
+    const chunk = Math.min(n - off, size - at);
+    dst.set(ring.subarray(base + at, base + at + chunk), dstOff + off);
+    off += chunk;
+  }
+}
+
+function ringWrite(ring: Uint8Array, base: number, size: number, pos: number, src: Uint8Array, srcOff: number, n: number): void {
+  let off = 0;
+  while (off < n) {
+    const at = (pos + off) & (size - 1);
+    const chunk = Math.min(n - off, size - at);
+    ring.set(src.subarray(srcOff + off, srcOff + off + chunk), base + at);
+    off += chunk;
+  }
+}
+
+let recvTruncated = false;
+/**
+ * Receives one datagram. addrMode 0: no address; 1: V1 (IP bytes into a 4/16-byte buffer);
+ * 2: V2 (128-byte storage gets the family too; port written as u16 to portPtr).
+ */
+function dgramRecv(s: SockEntry, iovs: number, iovsLen: number, peek: boolean, addrPtr: number, addrMode: number, portPtr: number): number {
+  recvCount = 0;
+  recvTruncated = false;
+  if (iovsLen > 1024) return E.INVAL;
+  const hdr = s.hdr;
+  const deadline = s.rcvTimeoutMs > 0 ? performance.now() + s.rcvTimeoutMs : 0;
+  for (;;) {
+    const seq = Atomics.load(ctl, CTL.SEQ);
+    if (((Atomics.load(hdr, S.R_HEAD) - hdr[S.R_TAIL]) | 0) > 0) break;
+    const flags = Atomics.load(hdr, S.FLAGS);
+    if (flags & FLAG.ERROR && !s.errConsumed) {
+      s.errConsumed = true;
+      return hdr[S.ERR];
+    }
+    if (s.nonblock) return E.AGAIN;
+    let timeout = 1000;
+    if (deadline) {
+      timeout = deadline - performance.now();
+      if (timeout <= 0) return E.AGAIN;
+    }
+    waitSeq(seq, timeout);
+  }
+  const tail = hdr[S.R_TAIL];
+  ringRead(s.ring, RECV_OFFSET, RECV_RING, tail, recHdr, 0, DGRAM_HDR);
+  const len = recView.getUint32(0, true);
+  const fam = recView.getUint32(4, true);
+  const port = recView.getUint32(8, true);
+  let pos = tail + DGRAM_HDR;
+  let left = len;
+  for (let i = 0; i < iovsLen && left > 0; i++) {
+    const buf = dv.getUint32(iovs + i * 8, true);
+    const cap = dv.getUint32(iovs + i * 8 + 4, true);
+    if (buf + cap > u8.length) return E.FAULT;
+    const n = Math.min(cap, left);
+    ringRead(s.ring, RECV_OFFSET, RECV_RING, pos, u8, buf, n);
+    pos += n;
+    left -= n;
+    recvCount += n;
+  }
+  recvTruncated = left > 0;
+  if (addrMode !== 0) {
+    const buf = dv.getUint32(addrPtr, true);
+    const blen = dv.getUint32(addrPtr + 4, true);
+    const n = fam === 1 ? 4 : 16;
+    if (addrMode === 2 && blen === 128) {
+      if (buf + 128 > u8.length) return E.FAULT;
+      dv.setUint16(buf, fam, true);
+      u8.set(recHdr.subarray(12, 12 + n), buf + 2);
+    } else {
+      if (buf + Math.min(blen, n) > u8.length) return E.FAULT;
+      u8.set(recHdr.subarray(12, 12 + Math.min(blen, n)), buf);
+    }
+    if (addrMode === 2) dv.setUint16(portPtr, port, true);
+  }
+  if (!peek) Atomics.store(hdr, S.R_TAIL, (tail + DGRAM_HDR + len) | 0);
+  return E.SUCCESS;
+}
+
+/** Queues one datagram; family 0 means "to the connected peer". */
+function dgramSend(s: SockEntry, iovs: number, iovsLen: number, fam: number, port: number, addr: Uint8Array | null): number {
+  sendCount = 0;
+  if (iovsLen > 1024) return E.INVAL;
+  const hdr = s.hdr;
+  const total = iovTotal(iovs, iovsLen);
+  if (total > MAX_DATAGRAM) return E.MSGSIZE;
+  const need = DGRAM_HDR + total;
+  for (;;) {
+    const seq = Atomics.load(ctl, CTL.SEQ);
+    const flags = Atomics.load(hdr, S.FLAGS);
+    if (flags & FLAG.ERROR && !s.errConsumed) {
+      s.errConsumed = true;
+      return hdr[S.ERR];
+    }
+    const space = SEND_RING - ((hdr[S.W_HEAD] - Atomics.load(hdr, S.W_TAIL)) | 0);
+    if (space >= need) break;
+    if (s.nonblock) return E.AGAIN;
+    waitSeq(seq, 1000);
+  }
+  recView.setUint32(0, total, true);
+  recView.setUint32(4, fam, true);
+  recView.setUint32(8, port, true);
+  recHdr.fill(0, 12);
+  if (addr) recHdr.set(addr.subarray(0, 16), 12);
+  let head = hdr[S.W_HEAD];
+  ringWrite(s.ring, SEND_OFFSET, SEND_RING, head, recHdr, 0, DGRAM_HDR);
+  head = (head + DGRAM_HDR) | 0;
+  for (let i = 0; i < iovsLen; i++) {
+    const buf = dv.getUint32(iovs + i * 8, true);
+    const len = dv.getUint32(iovs + i * 8 + 4, true);
+    if (buf + len > u8.length) return E.FAULT;
+    ringWrite(s.ring, SEND_OFFSET, SEND_RING, head, u8, buf, len);
+    head = (head + len) | 0;
+  }
+  Atomics.store(hdr, S.W_HEAD, head);
+  if ((Atomics.or(hdr, S.FLAGS, FLAG.FLUSH_PENDING) & FLAG.FLUSH_PENDING) === 0) {
+    pushCmd(OP.FLUSH, s.fd, 0, 0);
+  }
+  sendCount = total;
+  return E.SUCCESS;
+}
+
 /** Readiness of a socket for poll: returns -1 if not ready, else the byte count for the event. */
 function sockReadReady(s: SockEntry): number {
   const hdr = s.hdr;
+  if (s.type === 1) {
+    if (((Atomics.load(hdr, S.R_HEAD) - hdr[S.R_TAIL]) | 0) > 0) {
+      ringRead(s.ring, RECV_OFFSET, RECV_RING, hdr[S.R_TAIL], recHdr, 0, 4);
+      return recView.getUint32(0, true);
+    }
+    return Atomics.load(hdr, S.FLAGS) & FLAG.ERROR ? 0 : -1;
+  }
   const state = Atomics.load(hdr, S.STATE);
   if (state === STATE.LISTENING) {
     const n = (Atomics.load(hdr, S.ACC_HEAD) - hdr[S.ACC_TAIL]) | 0;
@@ -455,6 +608,10 @@ function sockReadReady(s: SockEntry): number {
 
 function sockWriteReady(s: SockEntry): number {
   const hdr = s.hdr;
+  if (s.type === 1) {
+    const space = SEND_RING - ((hdr[S.W_HEAD] - Atomics.load(hdr, S.W_TAIL)) | 0) - DGRAM_HDR;
+    return space > 0 ? space : -1;
+  }
   const flags = Atomics.load(hdr, S.FLAGS);
   if (flags & FLAG.ERROR) return 0;
   const state = Atomics.load(hdr, S.STATE);
@@ -466,30 +623,42 @@ function sockWriteReady(s: SockEntry): number {
 
 // ---------------------------------------------------------------- address helpers
 
-/** Reads a V1/V2 address struct into the arg area: family(u32) port(u32) bytes[16] at ARG_OFFSET. */
-function stageAddress(addrPtr: number, port: number, allowStorage: boolean): number {
+const addrBytes = new Uint8Array(16);
+let addrFamily = 0;
+
+/** Parses a V1 (4/16-byte) or, when allowed, V2 (128-byte storage) address struct into addrBytes. */
+function parseAddress(addrPtr: number, allowStorage: boolean): number {
+  if (addrPtr + 8 > u8.length) return E.FAULT;
   const buf = dv.getUint32(addrPtr, true);
   const len = dv.getUint32(addrPtr + 4, true);
-  let family: number;
   let src: number;
   if (len === 4) {
-    family = 1;
+    addrFamily = 1;
     src = buf;
   } else if (len === 16) {
-    family = 2;
+    addrFamily = 2;
     src = buf;
   } else if (len === 128 && allowStorage) {
-    family = dv.getUint16(buf, true);
+    if (buf + 2 > u8.length) return E.FAULT;
+    addrFamily = dv.getUint16(buf, true);
     src = buf + 2;
-    if (family === 3) return E.NOSYS;
-    if (family !== 1 && family !== 2) return E.INVAL;
+    if (addrFamily === 3) return E.NOSYS;
+    if (addrFamily !== 1 && addrFamily !== 2) return E.INVAL;
   } else return E.INVAL;
-  const n = family === 1 ? 4 : 16;
+  const n = addrFamily === 1 ? 4 : 16;
   if (src + n > u8.length) return E.FAULT;
-  ctlView.setUint32(ARG_OFFSET, family, true);
+  addrBytes.fill(0);
+  addrBytes.set(u8.subarray(src, src + n));
+  return E.SUCCESS;
+}
+
+/** Reads an address struct into the arg area: family(u32) port(u32) bytes[16] at ARG_OFFSET. */
+function stageAddress(addrPtr: number, port: number, allowStorage: boolean): number {
+  const r = parseAddress(addrPtr, allowStorage);
+  if (r !== 0) return r;
+  ctlView.setUint32(ARG_OFFSET, addrFamily, true);
   ctlView.setUint32(ARG_OFFSET + 4, port & 0xffff, true);
-  ctlBytes.fill(0, ARG_OFFSET + 8, ARG_OFFSET + 24);
-  ctlBytes.set(u8.subarray(src, src + n), ARG_OFFSET + 8);
+  ctlBytes.set(addrBytes, ARG_OFFSET + 8);
   return E.SUCCESS;
 }
 
@@ -1244,10 +1413,9 @@ function buildImports(memoryRef: () => WebAssembly.Memory | null): Record<string
       if (af === 3) return E.NOSYS;
       if (af !== 1 && af !== 2) return E.INVAL;
       if (type !== 1 && type !== 2) return E.INVAL;
-      if (type === 1) return E.NOSYS;
       const fd = randomFd(0, (n) => fds.has(n) || arrivedSabs.has(n));
       const sab = new SharedArrayBuffer(LISTEN_SOCK_BYTES);
-      const s = newSockEntry(fd, sab, type, true);
+      const s = newSockEntry(fd, sab, af, type, true);
       port.postMessage({ fd, sab });
       fds.set(fd, s);
       pushCmd(OP.OPEN, fd, af, type);
@@ -1259,6 +1427,7 @@ function buildImports(memoryRef: () => WebAssembly.Memory | null): Record<string
     sock_listen(fd: number, backlog: number): number {
       const s = sockOf(fd);
       if (s === null) return fds.has(fd) ? E.NOTSOCK : E.BADF;
+      if (s.type === 1) return E.NOTSUP;
       return syncCall(OP.LISTEN, fd, backlog, 0);
     },
     sock_accept: (fd: number, outFd: number) => sockAccept(fd, 0, outFd),
@@ -1274,7 +1443,7 @@ function buildImports(memoryRef: () => WebAssembly.Memory | null): Record<string
       const r = sockRecv(s, iovs, iovsLen, (riFlags & 1) !== 0, (riFlags & 2) !== 0);
       if (r === 0) {
         dv.setUint32(outLen, recvCount, true);
-        dv.setUint16(outFlags, 0, true);
+        dv.setUint16(outFlags, recvTruncated ? 1 : 0, true);
       }
       return r;
     },
@@ -1403,6 +1572,7 @@ function sockAccept(fd: number, flags: number, outFd: number): number {
   const s = sockOf(fd);
   if (s === null) return fds.has(fd) ? E.NOTSOCK : E.BADF;
   const hdr = s.hdr;
+  if (s.type === 1) return E.NOTSUP;
   if (Atomics.load(hdr, S.STATE) !== STATE.LISTENING || s.acc === null) return E.INVAL;
   // WasmEdge 0.14.1 applies sock_accept_v2's NONBLOCK to the listening socket, not the new one.
   if (flags & 4) s.nonblock = true;
@@ -1413,7 +1583,7 @@ function sockAccept(fd: number, flags: number, outFd: number): number {
       const cfd = s.acc[tail & (ACCEPT_SLOTS - 1)];
       Atomics.store(hdr, S.ACC_TAIL, (tail + 1) | 0);
       const sab = takeSab(cfd);
-      fds.set(cfd, newSockEntry(cfd, sab, s.type, false));
+      fds.set(cfd, newSockEntry(cfd, sab, s.family, s.type, false));
       dv.setUint32(outFd, cfd, true);
       return E.SUCCESS;
     }
@@ -1447,6 +1617,13 @@ function sockRecvFrom(
   if (s === null) return fds.has(fd) ? E.NOTSOCK : E.BADF;
   riFlags &= 0xffff;
   if (riFlags & ~3) return E.INVAL;
+  if (s.type === 1) {
+    const r = dgramRecv(s, iovs, iovsLen, (riFlags & 1) !== 0, addr, v2 ? 2 : 1, outPort);
+    if (r !== 0) return r;
+    dv.setUint32(outLen, recvCount, true);
+    dv.setUint16(outFlags, recvTruncated ? 1 : 0, true);
+    return E.SUCCESS;
+  }
   // Stream sockets: recvfrom behaves like recv and reports the peer's address.
   const r = sockRecv(s, iovs, iovsLen, (riFlags & 1) !== 0, (riFlags & 2) !== 0);
   if (r !== 0) return r;
@@ -1488,10 +1665,12 @@ function sockSendTo(
     if (r === 0) dv.setUint32(outLen, sendCount, true);
     return r;
   }
-  void addr;
-  void port;
-  void v2;
-  return E.NOSYS;
+  const r = parseAddress(addr, v2);
+  if (r !== 0) return r;
+  if (addrFamily !== s.family) return E.AFNOSUPPORT;
+  const q = dgramSend(s, iovs, iovsLen, addrFamily, port & 0xffff, addrBytes);
+  if (q === 0) dv.setUint32(outLen, sendCount, true);
+  return q;
 }
 
 function sockGetaddrinfo(
