@@ -28,8 +28,16 @@ export function promtool(args: string[], cwd: string): RunResult {
     return { code: r.status ?? -1, output: `${r.stdout ?? ""}${r.stderr ?? ""}` };
 }
 
+const scratch: string[] = [];
+process.on("exit", () => {
+    for (const d of scratch) fs.rmSync(d, { recursive: true, force: true });
+});
+
+/** A temp dir removed when the test process exits. */
 export function scratchDir(prefix: string): string {
-    return fs.mkdtempSync(path.join(os.tmpdir(), `edge-${prefix}-`));
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), `edge-${prefix}-`));
+    scratch.push(d);
+    return d;
 }
 
 /** Absolute in-pod paths used by the generated configs, mapped into the scratch dir. */
