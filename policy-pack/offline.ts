@@ -57,6 +57,7 @@ export interface PolicyReport {
     policies: Record<string, EnforcementLevel>;
     resources: number;
     workloads: number;
+    /** Sites (Kubernetes providers) that carried Kubernetes objects. */
     sites: string[];
     violations: Violation[];
     mandatory: number;
@@ -244,7 +245,7 @@ export function evaluateResources(records: PolicyRecord[], options: EvaluateOpti
         policies: Object.fromEntries([...settings].map(([name, s]) => [name, s.level])),
         resources: records.length,
         workloads: records.filter((r) => workloadKindOfType(r.type)).length,
-        sites: [...new Set(records.map((r) => (r.provider ? siteOf(r.provider.name) : "(default provider)")))].sort(),
+        sites: [...new Set(records.filter((r) => r.type.startsWith("kubernetes:")).map((r) => (r.provider ? siteOf(r.provider.name) : "(default provider)")))].sort(),
         violations,
         mandatory,
         advisory: violations.length - mandatory,
@@ -295,4 +296,48 @@ export function evaluateObjects(objects: SiteObject[], options: EvaluateObjectsO
         config = { ...config, "site-capacity": { ...entry, sites: { ...((entry.sites as object) ?? {}), ...sites } } };
     }
     return evaluateResources(recordsFromObjects(objects), { config });
+}
+
+/** A resource as synth records it (scripts/synth/run.ts): provider is the provider's URN. */
+export interface RecordedResourceLike {
+    urn: string;
+    type: string;
+    name: string;
+    provider?: string;
+    inputs: Record<string, unknown>;
+}
+
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/** The engine hands policies plain values, so wire secret envelopes are unwrapped the way it does. */
+function unwrapSecrets(v: unknown): unknown {
+    if (Array.isArray(v)) return v.map(unwrapSecrets);
+    if (typeof v === "object" && v !== null) {
+        const o = v as Record<string, unknown>;
+        if (o[SECRET_SIG_KEY] === SECRET_SIG) return unwrapSecrets(o.value);
+        return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, unwrapSecrets(x)]));
+    }
+    return v;
+}
+
+/**
+ * Evaluates the pack over a program run under mocks (synth's recorded resources): custom resources only, each
+ * with its provider resolved from the recorded provider resources, as the engine would send them.
+ */
+export function evaluateRecordedResources(resources: RecordedResourceLike[], options: EvaluateOptions = {}): PolicyReport {
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    const records: PolicyRecord[] = resources
+        .filter((r) => !r.type.startsWith("pulumi:providers:") && r.type !== "pulumi:pulumi:Stack" && r.type.includes(":") && r.urn)
+        .map((r) => {
+            const prov = r.provider ? byUrn.get(r.provider) : undefined;
+            return {
+                type: r.type,
+                name: r.name,
+                urn: r.urn,
+                props: unwrapSecrets(r.inputs) as Record<string, unknown>,
+                ...(prov ? { provider: { type: prov.type, name: prov.name, urn: prov.urn, props: {} } } : {}),
+            };
+        });
+    return evaluateResources(records, options);
 }

@@ -1,0 +1,20 @@
+/**
+ * The program's own cn-south stack, run in-process under Pulumi mocks (the same runner as `npm run synth`), must pass
+ * the pack with zero violations. One program per test file: Pulumi's runtime state is per process.
+ */
+import { describe, expect, it } from "vitest";
+import { loadStackFile } from "../../components/config/load";
+import { evaluateRecordedResources } from "../../policy-pack/offline";
+import { runProgramUnderMocks } from "../../scripts/synth/run";
+
+describe("Pulumi.cn-south.yaml under the policy pack", () => {
+    it("has zero violations, and the pack really looked at the stack's sites", async () => {
+        const { config } = loadStackFile("Pulumi.cn-south.yaml");
+        const resources = await runProgramUnderMocks(config, "cn-south", "[secret]");
+        const report = evaluateRecordedResources(resources);
+        expect(report.violations).toEqual([]);
+        expect(report.passed).toBe(true);
+        // Every site's provider carried objects (at least the edge-site-info ConfigMap the capacity check reads).
+        expect(report.sites).toEqual(config.sites.map((s) => s.id).sort());
+    });
+});
