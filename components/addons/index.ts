@@ -6,6 +6,11 @@ import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { EstateConfig, SiteConfig, Versions } from "../config/types";
 import type { EdgeHost } from "../host/host";
+import { EDGE_SYSTEM_NAMESPACE } from "../site/objects";
+import { deployBroker } from "./broker";
+import { deployGatekeeper } from "./gatekeeper";
+import { deployMonitoring } from "./monitoring";
+import { deployTracking } from "./tracking";
 
 export interface SiteAddonsArgs {
     config: EstateConfig;
@@ -19,7 +24,12 @@ export interface SiteAddonsArgs {
     foundation: pulumi.Resource[];
 }
 
-/** Registers the site's add-ons as children of `parent`. */
-export function deploySiteAddons(_parent: pulumi.ComponentResource, _args: SiteAddonsArgs): void {
-    // Filled in by the per-site platform work (issue 4).
+/** Registers the site's add-ons as children of `parent` (the site component), keyed by site and host ids. */
+export function deploySiteAddons(parent: pulumi.ComponentResource, args: SiteAddonsArgs): void {
+    // Gatekeeper first in the file, but nothing waits on it: admission applies to whatever comes after it
+    // is ready, and the audit reports anything admitted before.
+    deployGatekeeper(parent, args);
+    const broker = deployBroker(parent, { ...args, namespace: EDGE_SYSTEM_NAMESPACE });
+    deployTracking(parent, { ...args, namespace: EDGE_SYSTEM_NAMESPACE, mqttCredentialsSecret: broker.trackingCredentialsSecret, dependsOn: [broker.service] });
+    deployMonitoring(parent, args);
 }

@@ -13,7 +13,7 @@ const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 async function tarOf(entries: { name: string; data: Buffer }[]): Promise<Buffer> {
     const pack = tarStream.pack();
     const chunks: Buffer[] = [];
-    pack.on("data", (c: Buffer) => chunks.push(c));
+    pack.on("data", (c: unknown) => chunks.push(c as Buffer));
     const done = new Promise<void>((resolve, reject) => {
         pack.on("end", () => resolve());
         pack.on("error", reject);

@@ -1,0 +1,84 @@
+/**
+ * Pure inputs of the Gatekeeper Helm chart per site: where the chart comes from (the official chart repository,
+ * or the locally cached, sha256-verified .tgz in air-gapped regions) and the values for a 2 vCPU / 4 GiB host.
+ */
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { EstateConfig } from "../../config/types";
+import { componentBudget, resourcesBlock } from "../common";
+import { GATEKEEPER_NAMESPACE } from "./policy";
+
+export const GATEKEEPER_CHART_REPO = "https://open-policy-agent.github.io/gatekeeper/charts";
+/** sha256 of gatekeeper-<version>.tgz, from the chart repository's index.yaml (docs/pinned-artifacts.md). */
+export const GATEKEEPER_CHART_SHA256: Record<string, string> = {
+    "3.15.1": "b1d6c138256b7df91b89c438bb739c1bdb6f95c41cfa165c282152cd8c5e5047",
+    "3.15.0": "82abb8b25d00c287e0bb142434d338d43ab25663877e014e37496253810cf24d",
+};
+
+export const chartFileName = (version: string) => `gatekeeper-${version}.tgz`;
+
+export class ChartSourceError extends Error {}
+
+export interface ChartSource {
+    chart: string;
+    version?: string;
+    repositoryOpts?: { repo: string };
+}
+
+/**
+ * download mode: the pinned version from the official repository (the provider fetches it at preview/up).
+ * airgap mode: the .tgz that scripts/fetch-gatekeeper-chart.sh cached, refused unless its sha256 is the pin.
+ */
+export function gatekeeperChartSource(config: EstateConfig, version: string, projectRoot: string): ChartSource {
+    if (config.artifacts.mode !== "airgap") return { chart: "gatekeeper", version, repositoryOpts: { repo: GATEKEEPER_CHART_REPO } };
+    const pin = GATEKEEPER_CHART_SHA256[version];
+    if (!pin) throw new ChartSourceError(`edge-estate:versions.gatekeeper ${JSON.stringify(version)} has no pinned chart sha256 (pinned: ${Object.keys(GATEKEEPER_CHART_SHA256).join(", ")})`);
+    const file = path.resolve(projectRoot, config.artifacts.cacheDir, chartFileName(version));
+    const fix = `run scripts/fetch-gatekeeper-chart.sh --version ${version} --cache-dir ${config.artifacts.cacheDir} on a connected machine`;
+    if (!fs.existsSync(file)) throw new ChartSourceError(`air-gapped mode needs the Gatekeeper chart ${path.join(config.artifacts.cacheDir, chartFileName(version))}: ${fix}`);
+    const actual = createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+    if (actual !== pin) throw new ChartSourceError(`${file} has sha256 ${actual}, not the pinned ${pin}: delete it and ${fix}`);
+    return { chart: file };
+}
+
+/**
+ * Values for a small host. Keys follow the chart's values.yaml of the 3.15 line. One controller replica (the
+ * webhook) and the audit pod with requests/limits from the budget; mutation is off (no mutators are used);
+ * Helm hooks (namespace labelling, webhook probe, CRD upgrade job) are off because Pulumi owns the namespace
+ * and the CRDs, and a hook rendered as a plain Job would only pull extra images.
+ */
+export function gatekeeperChartValues(config: EstateConfig): Record<string, unknown> {
+    const controller = componentBudget(config.budget.components, "gatekeeperController");
+    const audit = componentBudget(config.budget.components, "gatekeeperAudit");
+    return {
+        replicas: 1,
+        auditInterval: 300,
+        constraintViolationsLimit: 20,
+        auditFromCache: false,
+        disableMutation: true,
+        validatingWebhookFailurePolicy: "Ignore",
+        validatingWebhookTimeoutSeconds: 3,
+        logLevel: "INFO",
+        controllerManager: { resources: resourcesBlock(controller) },
+        audit: { resources: resourcesBlock(audit) },
+        // One replica: a PDB with minAvailable 1 would block every node drain.
+        pdb: { controllerManager: { minAvailable: 0 } },
+        postInstall: { labelNamespace: { enabled: false }, probeWebhook: { enabled: false } },
+        postUpgrade: { labelNamespace: { enabled: false } },
+        preUninstall: { deleteWebhookConfigurations: { enabled: false } },
+        upgradeCRDs: { enabled: false },
+    };
+}
+
+/** The namespace the chart installs into, labelled so Gatekeeper's own webhook never reviews it. */
+export function gatekeeperNamespace() {
+    return {
+        apiVersion: "v1",
+        kind: "Namespace",
+        metadata: {
+            name: GATEKEEPER_NAMESPACE,
+            labels: { "admission.gatekeeper.sh/ignore": "no-self-managing", "app.kubernetes.io/managed-by": "edge-estate" },
+        },
+    };
+}
