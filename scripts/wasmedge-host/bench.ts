@@ -3,7 +3,10 @@
 // own process, and drives it from this process with CONCURRENCY keep-alive connections for
 // DURATION seconds, one request in flight per connection. Prints QPS and latency percentiles,
 // cold start (process start to first 200) and the server's peak RSS.
-//   npm run bench:host [-- --concurrency 64 --duration 10 --warmup 2]
+//   npm run bench:host [-- --concurrency 64 --duration 10 --warmup 2] [--rate 20000] [--baseline]
+// --rate N offers N requests/s in total (paced per connection) instead of the closed loop, to read
+// the latency at a given load.
+// --baseline serves the same bytes from a plain Node net server instead, to show the host's overhead.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
@@ -24,6 +27,8 @@ function option(name: string, dflt: number): number {
 const CONCURRENCY = option("concurrency", 64);
 const DURATION_S = option("duration", 10);
 const WARMUP_S = option("warmup", 2);
+/** offered load in requests/s; 0 = closed loop (each connection sends as soon as it has its answer) */
+const RATE = process.argv.includes("--rate") ? option("rate", 20000) : 0;
 const REQUEST = Buffer.from("GET /v1/ping HTTP/1.1\r\nHost: bench\r\nUser-Agent: bench-host\r\n\r\n");
 
 function rssKb(pid: number): number {
@@ -41,13 +46,34 @@ function cpuTicks(pid: number): number {
   return Number(fields[11]) + Number(fields[12]);
 }
 
+/** --baseline: the same protocol served by plain Node `net` in a child process, for comparison. */
+const BASELINE_SERVER = `
+const net = require("net");
+const RESPONSE = Buffer.from(${JSON.stringify(
+  "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 15\r\nConnection: keep-alive\r\n\r\n{\"status\":\"ok\"}",
+)});
+const server = net.createServer({ noDelay: true }, (s) => {
+  let pending = "";
+  s.on("data", (d) => {
+    pending += d.toString("latin1");
+    let i;
+    while ((i = pending.indexOf("\\r\\n\\r\\n")) >= 0) { pending = pending.slice(i + 4); s.write(RESPONSE); }
+  });
+  s.on("error", () => {});
+});
+server.listen(0, "127.0.0.1", () => console.log("LISTENING " + server.address().port));
+`;
+
 async function main(): Promise<void> {
+  const baseline = process.argv.includes("--baseline");
   const wasm = await buildAs("http-server");
   const cli = path.join(__dirname, "cli.ts");
   const t0 = process.hrtime.bigint();
-  const child = spawn(process.execPath, ["--require", require.resolve("tsx/cjs"), cli, "--env", "HTTP_PORT=0", wasm], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const child = baseline
+    ? spawn(process.execPath, ["-e", BASELINE_SERVER], { stdio: ["ignore", "pipe", "inherit"] })
+    : spawn(process.execPath, ["--require", require.resolve("tsx/cjs"), cli, "--env", "HTTP_PORT=0", wasm], {
+        stdio: ["ignore", "pipe", "inherit"],
+      });
   const port = await new Promise<number>((resolve, reject) => {
     let out = "";
     child.stdout.on("data", (d) => {
@@ -76,7 +102,11 @@ async function main(): Promise<void> {
         const s = net.connect({ port, host: "127.0.0.1", noDelay: true });
         let sent = 0n;
         let pending = 0;
-        const fire = () => {
+        // --rate: each connection sends one request every `interval` ms (staggered), so the whole
+        // run offers RATE requests/s; latency is measured from the actual send.
+        const interval = RATE > 0 ? (CONCURRENCY * 1000) / RATE : 0;
+        let nextAt = performance.now() + (interval * i) / CONCURRENCY;
+        const send = () => {
           if (!running) {
             s.destroy();
             resolve();
@@ -85,7 +115,14 @@ async function main(): Promise<void> {
           sent = process.hrtime.bigint();
           s.write(REQUEST);
         };
-        s.on("connect", fire);
+        const fire = () => {
+          if (interval === 0) return send();
+          nextAt += interval;
+          const wait = nextAt - performance.now();
+          if (wait <= 0) send();
+          else setTimeout(send, wait);
+        };
+        s.on("connect", () => (interval === 0 ? send() : setTimeout(send, Math.max(0, nextAt - performance.now()))));
         s.on("data", (d: Buffer) => {
           // responses are fixed-size; count complete ones
           pending += d.length;
@@ -119,7 +156,7 @@ async function main(): Promise<void> {
   const pct = (p: number) => sorted[Math.min(count - 1, Math.floor((p / 100) * count))];
   const cores = (cpu1 - cpu0) / 100 / elapsed;
   const lines = [
-    `wasmedge-host round-trip benchmark (HTTP/1.1 keep-alive, ${CONCURRENCY} connections, ${DURATION_S}s after ${WARMUP_S}s warm-up)`,
+    `${baseline ? "BASELINE plain Node net server" : "wasmedge-host"} round-trip benchmark (HTTP/1.1 keep-alive, ${CONCURRENCY} connections, ${RATE > 0 ? `offered ${RATE} req/s` : "closed loop"}, ${DURATION_S}s after ${WARMUP_S}s warm-up)`,
     `  requests     ${count}`,
     `  QPS          ${(count / elapsed).toFixed(0)}`,
     `  p50          ${pct(50).toFixed(3)} ms`,

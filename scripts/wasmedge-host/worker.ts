@@ -1207,6 +1207,8 @@ function buildImports(memoryRef: () => WebAssembly.Memory | null): Record<string
       const e = fds.get(from);
       if (e === undefined || !fds.has(to)) return E.BADF;
       if (from === to) return E.SUCCESS;
+      // the main thread keys sockets by fd too; renumbering them is not supported
+      if (e.kind === "sock" || fds.get(to)!.kind === "sock") return E.NOTSUP;
       const old = fds.get(to)!;
       try {
         if (old.kind === "sock") closeSock(old);
@@ -1216,11 +1218,10 @@ function buildImports(memoryRef: () => WebAssembly.Memory | null): Record<string
       }
       fds.set(to, e);
       fds.delete(from);
-      preopenNames.delete(to);
-      if (e.kind === "sock") {
-        // the main thread keys sockets by fd as well
-        return E.NOTSUP;
-      }
+      const name = preopenNames.get(from);
+      preopenNames.delete(from);
+      if (name) preopenNames.set(to, name);
+      else preopenNames.delete(to);
       return E.SUCCESS;
     },
 

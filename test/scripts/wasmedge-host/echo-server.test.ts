@@ -99,3 +99,25 @@ describe("exit", () => {
     expect(refused).toBe("ECONNREFUSED");
   });
 });
+
+describe("kill", () => {
+  it("stops a module blocked in poll_oneoff at once and frees its port (exit 128+9)", async () => {
+    const wasm = await buildAs("echo-server");
+    const m = start({ wasmPath: wasm, env: { HTTP_PORT: "0" } });
+    const p = Number(await m.waitFor(/LISTENING (\d+)/));
+    const c = net.connect({ port: p, host: "127.0.0.1" });
+    await new Promise((r) => c.once("connect", r));
+    const dropped = new Promise<void>((r) => c.on("close", () => r()));
+    c.on("error", () => undefined);
+    const t0 = Date.now();
+    m.kill();
+    expect(await m.exited).toBe(137);
+    await dropped;
+    expect(Date.now() - t0).toBeLessThan(1000);
+    const refused = await new Promise<string>((resolve) => {
+      const r = net.connect({ port: p, host: "127.0.0.1" }, () => resolve("connected"));
+      r.on("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? "error"));
+    });
+    expect(refused).toBe("ECONNREFUSED");
+  });
+});
