@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { loadStackFile } from "../components/config/load";
 import { ConfigError } from "../components/config/validate";
 import { runProgramUnderMocks, SYNTH_SECRET_MARKER } from "./synth/run";
+import { evaluateRecordedResources } from "../policy-pack/offline";
 import { writeSynthOutput } from "./synth/write";
 
 const USAGE = "usage: npm run synth -- (--stack NAME | --config-file PATH) [--out DIR]";
@@ -67,6 +68,12 @@ async function main(): Promise<number> {
     // An encrypted key is never decrypted here; a plaintext test key is used as given (and redacted in output).
     const resources = await runProgramUnderMocks(config, args.stack, stack.sshPrivateKeyPlaintext ?? "[secret]");
     const summary = writeSynthOutput(args.out, resources);
+    // --- policy pack (issue 5): the pack's own policies over everything rendered -> policy-report.json ---
+    const policyReport = evaluateRecordedResources(resources);
+    fs.writeFileSync(path.join(args.out, "policy-report.json"), JSON.stringify(policyReport, null, 2) + "\n");
+    for (const v of policyReport.violations) console.error(`synth: policy ${v.enforcementLevel}: ${v.policy}: ${v.message}`);
+    console.log(`synth: policy pack: ${policyReport.workloads} workloads, ${policyReport.mandatory} mandatory / ${policyReport.advisory} advisory violations -> policy-report.json`);
+    // --- end policy pack ---
 
     // Belt and braces: no generated secret may appear anywhere in the output.
     const leaks: string[] = [];
