@@ -187,6 +187,13 @@ export class K8sValidator {
         for (const e of entries) this.aliasOf.set(`${e.apiVersion}/${e.kind}`, e.alias);
     }
 
+    /** The generated definitions reachable from a built-in kind (ObjectMeta, LabelSelector ...), for CRD schemas. */
+    definitionsOf(apiVersion: string, kind: string): Record<string, object> {
+        const alias = this.aliasOf.get(`${apiVersion}/${kind}`);
+        if (!alias) throw new Error(`no built-in kind ${apiVersion}/${kind}`);
+        return this.schemas[alias].definitions;
+    }
+
     /** apiVersion/kind pairs the validator knows. */
     kinds(): string[] {
         return [...this.aliasOf.keys(), ...Object.keys(this.crds)];
