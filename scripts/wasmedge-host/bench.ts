@@ -165,7 +165,7 @@ async function main(): Promise<void> {
     `  max          ${sorted[count - 1].toFixed(3)} ms`,
     `  errors       ${errors}`,
     `  cold start   ${coldMs.toFixed(1)} ms (process spawn to first 200, includes Node + tsx start-up)`,
-    `  server CPU   ${cores.toFixed(2)} cores`,
+    `  server CPU   ${cores.toFixed(2)} cores (${((cores * 1e6) / (count / elapsed)).toFixed(1)} µs of CPU per request)`,
     `  server RSS   ${(peakRss / 1024).toFixed(1)} MiB peak`,
     `  machine      ${require("node:os").cpus().length} CPUs; load generator shares them`,
   ];

@@ -203,6 +203,14 @@ export function runWasm(opts: RunWasmOptions): WasmHandle {
     Atomics.notify(ctl, CTL.SEQ);
   };
 
+  /** Freed send-ring room matters only to a worker that asked for it (WANT_SPACE). */
+  const wakeForSpace = (hdr: Int32Array) => {
+    if (Atomics.load(hdr, S.FLAGS) & FLAG.WANT_SPACE) {
+      Atomics.and(hdr, S.FLAGS, ~FLAG.WANT_SPACE);
+      wake();
+    }
+  };
+
   const respond = (errno: number, v0 = 0) => {
     ctl[CTL.RESP_ERRNO] = errno;
     ctl[CTL.RESP_V0] = v0;
@@ -339,7 +347,7 @@ export function runWasm(opts: RunWasmOptions): WasmHandle {
     out.set(hs.bytes.subarray(SEND_OFFSET + at, SEND_OFFSET + at + first), 0);
     if (n > first) out.set(hs.bytes.subarray(SEND_OFFSET, SEND_OFFSET + n - first), first);
     Atomics.store(hdr, S.W_TAIL, head);
-    wake();
+    wakeForSpace(hdr);
     if (sock.destroyed || !sock.writable) return;
     if (!sock.write(out) && !hs.blocked) {
       hs.blocked = true;
@@ -438,7 +446,7 @@ export function runWasm(opts: RunWasmOptions): WasmHandle {
       }
     }
     Atomics.store(hdr, S.W_TAIL, tail);
-    wake();
+    wakeForSpace(hdr);
   };
 
   const udpBind = (hs: HostSock) => {
@@ -738,7 +746,10 @@ export function runWasm(opts: RunWasmOptions): WasmHandle {
         process.stderr.write(`wasmedge-host: internal error: ${(e as Error).message}\n`);
       }
     }
-    wake();
+    if (Atomics.load(ctl, CTL.CMD_FULL) !== 0) {
+      Atomics.store(ctl, CTL.CMD_FULL, 0);
+      wake();
+    }
   };
 
   const waitAsync = (Atomics as unknown as {

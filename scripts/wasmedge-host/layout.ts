@@ -21,6 +21,8 @@ export const CTL = {
   STOP: 10,
   /** Id of the synchronous request the worker is waiting for. */
   REQ_ID: 11,
+  /** Set by the worker while it waits for room in the command ring. */
+  CMD_FULL: 12,
   CMD_BASE: 64,
 } as const;
 
@@ -94,6 +96,8 @@ export const FLAG = {
   WR_SHUT: 16,
   /** a RESUME command is queued */
   RESUME_PENDING: 32,
+  /** the worker waits for room in the send ring: wake it when the main thread frees some */
+  WANT_SPACE: 64,
 } as const;
 
 export const HEADER_BYTES = S.HEADER_WORDS * 4;

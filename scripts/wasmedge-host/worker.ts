@@ -121,6 +121,8 @@ function ringDoorbell(): void {
 function pushCmd(op: number, fd: number, a: number, b: number): void {
   while (((cmdHead - Atomics.load(ctl, CTL.CMD_TAIL)) | 0) >= CMD_SLOTS) {
     const seq = Atomics.load(ctl, CTL.SEQ);
+    Atomics.store(ctl, CTL.CMD_FULL, 1);
+    if (((cmdHead - Atomics.load(ctl, CTL.CMD_TAIL)) | 0) < CMD_SLOTS) break;
     ringDoorbell();
     waitSeq(seq, 50);
   }
@@ -418,6 +420,9 @@ function sockSend(s: SockEntry, iovs: number, iovsLen: number): number {
       timeout = deadline - performance.now();
       if (timeout <= 0) return E.AGAIN;
     }
+    // ask to be woken when the main thread frees room, then look once more (no lost wake-up)
+    Atomics.or(hdr, S.FLAGS, FLAG.WANT_SPACE);
+    if (SEND_RING - ((hdr[S.W_HEAD] - Atomics.load(hdr, S.W_TAIL)) | 0) > 0) continue;
     waitSeq(seq, timeout);
   }
   let head = hdr[S.W_HEAD];
@@ -557,6 +562,8 @@ function dgramSend(s: SockEntry, iovs: number, iovsLen: number, fam: number, por
     const space = SEND_RING - ((hdr[S.W_HEAD] - Atomics.load(hdr, S.W_TAIL)) | 0);
     if (space >= need) break;
     if (s.nonblock) return E.AGAIN;
+    Atomics.or(hdr, S.FLAGS, FLAG.WANT_SPACE);
+    if (SEND_RING - ((hdr[S.W_HEAD] - Atomics.load(hdr, S.W_TAIL)) | 0) >= need) continue;
     waitSeq(seq, 1000);
   }
   recView.setUint32(0, total, true);
@@ -741,6 +748,11 @@ function pollOneoff(inPtr: number, outPtr: number, nsubs: number, neventsPtr: nu
           nbytes = 0;
         } else if (e.kind === "sock") {
           nbytes = tag === 1 ? sockReadReady(e) : sockWriteReady(e);
+          if (nbytes < 0 && tag === 2) {
+            // the main thread only wakes us for freed send room when asked to
+            Atomics.or(e.hdr, S.FLAGS, FLAG.WANT_SPACE);
+            nbytes = sockWriteReady(e);
+          }
           if (nbytes < 0) continue;
           // WasmEdge's epoll poller never puts an errno in fd events (EPOLLERR is not mapped); it
           // sets HANGUP for EPOLLHUP, i.e. an error/reset/failed connect or both directions shut.
