@@ -1,0 +1,95 @@
+// Pure builders of the monitoring objects (components/addons/monitoring/objects.ts, images.ts) and the names
+// they share with the broker and tracking add-ons: a rename there must break here, not silently in production.
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { buildBrokerObjects } from "../../../../components/addons/broker/objects";
+import { BROKER_CONTAINER, BROKER_DEPLOYMENT, TRACKING_POD_LABEL } from "../../../../components/addons/monitoring/names";
+import { monitoringImage, UnpinnedImageError } from "../../../../components/addons/monitoring/images";
+import { hubMonitoringObjects, remoteWriteUrl, siteMonitoringObjects } from "../../../../components/addons/monitoring/objects";
+import { buildTrackingObjects } from "../../../../components/addons/tracking/objects";
+import { loadStackFile } from "../../../../components/config/load";
+import type { EstateConfig } from "../../../../components/config/types";
+
+const root = path.join(__dirname, "..", "..", "..", "..");
+const { config } = loadStackFile(path.join(root, "Pulumi.prod.yaml"));
+const site = config.sites.find((s) => s.id !== config.monitoring.hubSite)!;
+const hubSecrets = { webConfigYaml: "web", readerPassword: "r", grafanaAdminPassword: "g" };
+const budget = config.budget.components;
+
+describe("shared names", () => {
+    it("the broker container and Deployment names match the broker add-on's builder", () => {
+        const objects = buildBrokerObjects({
+            site,
+            namespace: "edge-system",
+            mosquittoVersion: config.versions.mosquitto,
+            resources: budget.broker,
+            pinnedHostId: site.hosts[0].id,
+            passwordFile: "x",
+            credentials: { tracking: { username: "t", password: "p" }, device: { username: "d", password: "p" }, monitor: { username: "m", password: "p" } },
+        });
+        const deployment = objects.find((o) => o.kind === "Deployment") as any;
+        expect(deployment.metadata.name).toBe(BROKER_DEPLOYMENT);
+        expect(deployment.spec.template.spec.containers.map((c: any) => c.name)).toContain(BROKER_CONTAINER);
+        // The BrokerDown alert needs the readiness probe the kubelet reports in prober_probe_total.
+        expect(deployment.spec.template.spec.containers.find((c: any) => c.name === BROKER_CONTAINER).readinessProbe).toBeDefined();
+    });
+
+    it("the tracking pods carry the label the agent selects and declare the scraped port", () => {
+        const objects = buildTrackingObjects({
+            site,
+            namespace: "edge-system",
+            image: "tracking@sha256:" + "0".repeat(64),
+            imagePullPolicy: "Never",
+            replicas: 1,
+            httpPort: config.tracking.httpPort,
+            resources: budget.tracking,
+            mqttCredentialsSecret: "s",
+        });
+        const deployment = objects.find((o) => o.kind === "Deployment") as any;
+        expect(deployment.spec.template.metadata.labels[TRACKING_POD_LABEL.key]).toBe(TRACKING_POD_LABEL.value);
+        expect(deployment.spec.template.spec.containers[0].ports.map((p: any) => p.containerPort)).toContain(config.tracking.httpPort);
+    });
+});
+
+describe("monitoring objects", () => {
+    it("pins every image by digest and refuses a version without a recorded digest", () => {
+        expect(monitoringImage("prometheus", config.versions)).toBe("prom/prometheus:v2.53.0@sha256:075b1ba2c4ebb04bc3a6ab86c06ec8d8099f8fda1c96ef6d104d9bb1def1d8bc");
+        expect(monitoringImage("grafana", config.versions)).toBe("grafana/grafana:11.2.0@sha256:408afb9726de5122b00a2576763a8a57a3c86d5b0eff5305bc994ceb3eb96c3f");
+        expect(monitoringImage("nodeExporter", config.versions)).toBe("prom/node-exporter:v1.8.2@sha256:4032c6d5bfd752342c3e631c2f1de93ba6b86c41db6b167b9a35372c139e7706");
+        expect(() => monitoringImage("prometheus", { ...config.versions, prometheus: "v2.99.0" })).toThrow(UnpinnedImageError);
+        expect(() => monitoringImage("prometheus", { ...config.versions, prometheus: "v2.99.0" })).toThrow(/edge-estate:versions.prometheus: "v2.99.0" has no pinned image digest/);
+    });
+
+    it("a missing budget entry is a config error naming the key", () => {
+        const noAgent: EstateConfig = { ...config, budget: { ...config.budget, components: { ...budget, prometheusAgent: undefined as any } } };
+        delete (noAgent.budget.components as any).prometheusAgent;
+        expect(() => siteMonitoringObjects(noAgent, site, config.versions, "pw")).toThrow(/edge-estate:budget.components.prometheusAgent is missing/);
+    });
+
+    it("brackets an IPv6 hub address in the remote-write URL", () => {
+        const v6: EstateConfig = {
+            ...config,
+            sites: config.sites.map((s) => (s.id === config.monitoring.hubSite ? { ...s, hosts: s.hosts.map((h, i) => (i === 0 ? { ...h, address: "fd00::11" } : h)) } : s)),
+        };
+        expect(remoteWriteUrl(v6, site)).toBe("http://[fd00::11]:30990/api/v1/write");
+    });
+
+    it("sets GOMEMLIMIT to 80 % of the memory limit and rolls the pods when the config changes", () => {
+        const agent = siteMonitoringObjects(config, site, config.versions, "pw").find((o) => o.kind === "Deployment") as any;
+        const env = agent.spec.template.spec.containers[0].env;
+        expect(env).toContainEqual({ name: "GOMEMLIMIT", value: String(Math.floor(256 * 2 ** 20 * 0.8)) });
+        const other = siteMonitoringObjects(config, config.sites.find((s) => s.id !== site.id)!, config.versions, "pw").find((o) => o.kind === "Deployment") as any;
+        expect(other.spec.template.metadata.annotations["edge-estate/config-sha256"]).not.toBe(agent.spec.template.metadata.annotations["edge-estate/config-sha256"]);
+    });
+
+    it("keeps secrets out of ConfigMaps and env values: they enter only through Secrets", () => {
+        const objects = [...siteMonitoringObjects(config, site, config.versions, "AGENT-PW"), ...hubMonitoringObjects(config, config.versions, { webConfigYaml: "WEB-YAML", readerPassword: "READER-PW", grafanaAdminPassword: "ADMIN-PW" })];
+        for (const o of objects.filter((x) => x.kind !== "Secret")) {
+            const text = JSON.stringify(o);
+            for (const secret of ["AGENT-PW", "WEB-YAML", "READER-PW", "ADMIN-PW"]) expect(text, `${o.kind}/${o.metadata.name}`).not.toContain(secret);
+        }
+        const grafana = hubMonitoringObjects(config, config.versions, hubSecrets).find((o) => o.kind === "Deployment" && o.metadata.name === "grafana") as any;
+        const adminEnv = grafana.spec.template.spec.containers[0].env.find((e: any) => e.name === "GF_SECURITY_ADMIN_PASSWORD");
+        expect(adminEnv.valueFrom.secretKeyRef).toEqual({ name: "grafana-auth", key: "admin-password" });
+    });
+});
