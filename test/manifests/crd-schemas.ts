@@ -118,7 +118,7 @@ export function constraintSchema(validator: K8sValidator, kind: string, paramete
                 source: { enum: ["All", "Generated", "Original"] },
             }),
             // No schema in the template: Gatekeeper preserves any parameters.
-            parameters: parameters ? structural(parameters) : { type: "object" },
+            parameters: parameters ? (structural(parameters) as object) : { type: "object" },
         }),
         defs,
     );

@@ -31,7 +31,7 @@ interface Registered {
 const registered: Registered[] = [];
 const k8sObjects = () => registered.filter((r) => r.type.startsWith("kubernetes:") && r.type !== "pulumi:providers:kubernetes");
 const objectsOf = (siteId: string) => k8sObjects().filter((r) => r.name.startsWith(`${siteId}-`));
-const find = (siteId: string, kind: string, name: string) => objectsOf(siteId).find((r) => r.inputs.kind === kind && r.inputs.metadata?.name === name)?.inputs;
+const find = (siteId: string, kind: string, name: string): Record<string, any> => objectsOf(siteId).find((r) => r.inputs.kind === kind && r.inputs.metadata?.name === name)?.inputs as Record<string, any>;
 
 beforeAll(async () => {
     await pulumi.runtime.setMocks(
