@@ -179,7 +179,7 @@ export function formatReport(report: PolicyReport): string {
     }
     const siteWord = report.sites.length === 1 ? "site" : "sites";
     lines.push(
-        `${report.resources} objects (${report.workloads} workloads) on ${report.sites.length} ${siteWord}: ` +
+        `${report.resources} objects (${report.workloads} workload${report.workloads === 1 ? "" : "s"}) on ${report.sites.length} ${siteWord}: ` +
             `${report.mandatory} mandatory and ${report.advisory} advisory violations` +
             (report.passed ? " - pass" : " - FAIL"),
     );
