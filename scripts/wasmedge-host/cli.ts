@@ -1,13 +1,15 @@
 // Command line compatible with the subset of `wasmedge` we use:
 //   cli.ts [--dir GUEST:HOST | --dir DIR]... [--env NAME=VALUE]... module.wasm [args...]
-// The exit code is the module's proc_exit code.
+// The exit code is the module's proc_exit code (0 when _start returns), 1 for a trap, a load error or
+// bad arguments, as with wasmedge. A leading "run" (wasmedge run ...) is accepted and ignored.
 import { runWasm } from "./host";
 
 const USAGE = "usage: cli.ts [--dir GUEST:HOST]... [--env NAME=VALUE]... module.wasm [args...]";
 
+// wasmedge exits with EXIT_FAILURE (1) for bad arguments and load errors alike
 function fail(msg: string): never {
   process.stderr.write(`wasmedge-host: ${msg}\n${USAGE}\n`);
-  process.exit(2);
+  process.exit(1);
 }
 
 function parse(argv: string[]): { preopens: Record<string, string>; env: string[]; wasm: string; args: string[] } {
@@ -47,7 +49,8 @@ function parse(argv: string[]): { preopens: Record<string, string>; env: string[
   return { preopens, env, wasm: argv[i], args: argv.slice(i + 1) };
 }
 
-const opts = parse(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const opts = parse(argv[0] === "run" ? argv.slice(1) : argv);
 try {
   const handle = runWasm({ wasmPath: opts.wasm, args: opts.args, env: opts.env, preopens: opts.preopens });
   handle.exited.then((code) => process.exit(code));

@@ -33,7 +33,7 @@ import type { WorkerInit } from "./worker";
 
 export interface RunWasmOptions {
   wasmPath: string;
-  /** argv after the module name; argv[0] seen by the module is wasmPath, as with the wasmedge CLI */
+  /** argv after the module name; argv[0] seen by the module is the module's file name, as with wasmedge */
   args?: string[];
   /** the module sees only these variables (wasmedge does not pass the host environment) */
   env?: Record<string, string> | string[];
@@ -176,7 +176,8 @@ export function runWasm(opts: RunWasmOptions): WasmHandle {
   const port: MessagePort = channel.port1;
   const init: WorkerInit = {
     wasmPath: path.resolve(opts.wasmPath),
-    args: [opts.wasmPath, ...(opts.args ?? [])],
+    // like the wasmedge CLI: argv[0] is the module's file name with a .wasm extension
+    args: [path.basename(opts.wasmPath).replace(/(\.[^.]*)?$/, ".wasm"), ...(opts.args ?? [])],
     env,
     preopens,
     ctl: ctlSab,

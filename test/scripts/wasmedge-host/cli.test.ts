@@ -14,20 +14,21 @@ const nodeArgs = ["--require", require.resolve("tsx/cjs"), cli];
 describe("wasmedge-host CLI", () => {
   it("maps --dir and --env like wasmedge and exits with the module's code", async () => {
     const wasm = await buildAs("env-args");
-    const r = spawnSync(process.execPath, [...nodeArgs, "--env", "EXIT_CODE=3", "--env", "X=1", wasm, "a1"], {
+    const r = spawnSync(process.execPath, [...nodeArgs, "run", "--env", "EXIT_CODE=3", "--env", "X=1", wasm, "a1"], {
       encoding: "utf8",
       env: { ...process.env, SHOULD_NOT_LEAK: "1" },
     });
     expect(r.status).toBe(3);
+    expect(r.stdout).toContain(`ARG 0 ${path.basename(wasm)}\n`);
     expect(r.stdout).toContain("ARG 1 a1");
     expect(r.stdout).toContain("ENV X=1");
     expect(r.stdout).not.toContain("SHOULD_NOT_LEAK");
   });
 
-  it("gives a one-line usage error (exit 2, no stack trace) for bad arguments", () => {
+  it("gives a one-line usage error (exit 1 like wasmedge, no stack trace) for bad arguments", () => {
     for (const args of [["--bogus", "x.wasm"], ["--env", "NOEQUALS", "x.wasm"], [], ["/no/such/file.wasm"]]) {
       const r = spawnSync(process.execPath, [...nodeArgs, ...args], { encoding: "utf8" });
-      expect(r.status, args.join(" ")).toBe(2);
+      expect(r.status, args.join(" ")).toBe(1);
       expect(r.stderr).toMatch(/^wasmedge-host: /);
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }

@@ -15,12 +15,12 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 describe("args and environment", () => {
-  it("passes argv (argv[0] = module path) and only the given environment", async () => {
+  it("passes argv (argv[0] = the module's file name, as wasmedge does) and only the given environment", async () => {
     const wasm = await buildAs("env-args");
     const m = start({ wasmPath: wasm, args: ["one", "two words"], env: { SITE_ID: "s-1", EQ: "a=b" } });
     expect(await m.exited).toBe(0);
     const lines = m.stdout().trim().split("\n");
-    expect(lines).toEqual([`ARG 0 ${wasm}`, "ARG 1 one", "ARG 2 two words", "ENV SITE_ID=s-1", "ENV EQ=a=b"]);
+    expect(lines).toEqual([`ARG 0 ${path.basename(wasm)}`, "ARG 1 one", "ARG 2 two words", "ENV SITE_ID=s-1", "ENV EQ=a=b"]);
   });
 
   it("returns the proc_exit code", async () => {
