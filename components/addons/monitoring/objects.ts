@@ -351,6 +351,8 @@ export function hubMonitoringObjects(config: EstateConfig, versions: Versions, s
                                     { name: "GF_SECURITY_ADMIN_PASSWORD", valueFrom: { secretKeyRef: { name: GRAFANA_SECRET, key: "admin-password" } } },
                                     { name: READER_PASSWORD_ENV, valueFrom: { secretKeyRef: { name: GRAFANA_SECRET, key: "reader-password" } } },
                                     { name: "GF_USERS_ALLOW_SIGN_UP", value: "false" },
+                                    // Logs to stdout only: the root filesystem is read-only.
+                                    { name: "GF_LOG_MODE", value: "console" },
                                     { name: "GF_AUTH_ANONYMOUS_ENABLED", value: "false" },
                                     // Air-gapped sites: no phoning home.
                                     { name: "GF_ANALYTICS_REPORTING_ENABLED", value: "false" },

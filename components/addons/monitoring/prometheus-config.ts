@@ -114,6 +114,7 @@ export function agentConfig(input: AgentConfigInput): PromConfig {
                 kubernetes_sd_configs: [{ role: "pod", selectors: [{ role: "pod", label: `${TRACKING_POD_LABEL.key}=${TRACKING_POD_LABEL.value}` }] }],
                 relabel_configs: [
                     { source_labels: ["__meta_kubernetes_pod_phase"], regex: "Running", action: "keep" },
+                    { source_labels: ["__meta_kubernetes_pod_container_init"], regex: "true", action: "drop" },
                     // One target per pod: the declared HTTP port, or the pod itself when it declares no port.
                     { source_labels: ["__meta_kubernetes_pod_container_port_number"], regex: `(${input.trackingPort})?`, action: "keep" },
                     { source_labels: ["__meta_kubernetes_pod_ip"], regex: "(.+)", target_label: "__address__", replacement: `$1:${input.trackingPort}` },
