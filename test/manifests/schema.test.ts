@@ -129,6 +129,15 @@ describe("the validator rejects what the API server (strict field validation) wo
         expect(validator.validate({ apiVersion: "admissionregistration.k8s.io/v1alpha1", kind: "ValidatingAdmissionPolicy", metadata: { name: "x" } }).ok).toBe(false);
     });
 
+    it("names and labels the API server would refuse", () => {
+        const d = first("Deployment");
+        d.metadata.name = "Prometheus_Agent";
+        d.metadata.labels = { ...d.metadata.labels, "edge-estate/site": "not a label value" };
+        const errors = validator.validate(d).errors.join("\n");
+        expect(errors).toContain('/metadata/name "Prometheus_Agent" is not a DNS subdomain');
+        expect(errors).toContain('value "not a label value" is not a valid label value');
+    });
+
     it("custom resources: an unknown template field and an undeclared constraint parameter", () => {
         const t = manifests.find((m) => `${m.obj.apiVersion}/${m.obj.kind}` === CONSTRAINT_TEMPLATE);
         const c = manifests.find((m) => m.obj.apiVersion === "constraints.gatekeeper.sh/v1beta1");

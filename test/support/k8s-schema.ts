@@ -8,7 +8,8 @@
  *
  * Only served, stable API versions (v1, v2) are included: an object using an alpha/beta API fails as "no schema".
  * On top of the generated schema, a short table adds the enums the 1.30 API documents for fields the types leave
- * as plain strings (kubernetes-types has no enums).
+ * as plain strings (kubernetes-types has no enums), and the API server's object-meta rules are checked: names
+ * (DNS subdomain / label / RBAC path segment), namespace, label keys and values, annotation keys.
  *
  * Custom resources (Gatekeeper, K3s HelmChart) have no schema in kubernetes-types; see CRD_SCHEMAS.
  */
@@ -159,6 +160,47 @@ function buildK8sSchemas(): { schemas: Record<string, any>; entries: KindEntry[]
     return { schemas, entries };
 }
 
+const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS_LABEL = /^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_1035_LABEL = /^(?=.{1,63}$)[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const LABEL_NAME = /^(?=.{1,63}$)[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^((?=.{1,63}$)[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
+const RBAC_KINDS = new Set(["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"]);
+
+function qualifiedNameProblem(key: string): string | undefined {
+    const parts = key.split("/");
+    if (parts.length > 2) return "has more than one /";
+    const [prefix, name] = parts.length === 2 ? parts : [undefined, parts[0]];
+    if (prefix !== undefined && !DNS_SUBDOMAIN.test(prefix)) return "has a prefix that is not a DNS subdomain";
+    if (!LABEL_NAME.test(name)) return "is not a qualified name (63 characters of [A-Za-z0-9-_.], alphanumeric at both ends)";
+    return undefined;
+}
+
+/** The object-meta rules the API server applies beyond the schema (apimachinery validation). */
+function metadataProblems(obj: Record<string, any>): string[] {
+    const problems: string[] = [];
+    const md = obj.metadata ?? {};
+    const name = md.name;
+    if (typeof name === "string") {
+        if (RBAC_KINDS.has(obj.kind)) {
+            if (name === "." || name === ".." || /[/%]/.test(name)) problems.push(`/metadata/name ${JSON.stringify(name)} is not a valid path segment name`);
+        } else if (obj.kind === "Namespace" && !DNS_LABEL.test(name)) problems.push(`/metadata/name ${JSON.stringify(name)} is not a DNS label`);
+        else if (obj.kind === "Service" && !DNS_1035_LABEL.test(name)) problems.push(`/metadata/name ${JSON.stringify(name)} is not a DNS-1035 label`);
+        else if (!RBAC_KINDS.has(obj.kind) && !DNS_SUBDOMAIN.test(name)) problems.push(`/metadata/name ${JSON.stringify(name)} is not a DNS subdomain`);
+    }
+    if (typeof md.namespace === "string" && !DNS_LABEL.test(md.namespace)) problems.push(`/metadata/namespace ${JSON.stringify(md.namespace)} is not a DNS label`);
+    for (const [k, v] of Object.entries((md.labels ?? {}) as Record<string, unknown>)) {
+        const p = qualifiedNameProblem(k);
+        if (p) problems.push(`/metadata/labels key ${JSON.stringify(k)} ${p}`);
+        if (typeof v === "string" && !LABEL_VALUE.test(v)) problems.push(`/metadata/labels/${k} value ${JSON.stringify(v)} is not a valid label value`);
+    }
+    for (const k of Object.keys((md.annotations ?? {}) as Record<string, unknown>)) {
+        const p = qualifiedNameProblem(k);
+        if (p) problems.push(`/metadata/annotations key ${JSON.stringify(k)} ${p}`);
+    }
+    return problems;
+}
+
 export interface ValidationResult {
     ok: boolean;
     errors: string[];
@@ -212,7 +254,8 @@ export class K8sValidator {
             if (!fn) return { ok: false, errors: [`no Kubernetes 1.30 schema for ${key} (not a stable built-in kind and no CRD schema registered)`] };
             this.byKind.set(key, fn);
         }
-        const ok = fn(obj) as boolean;
-        return { ok, errors: ok ? [] : formatErrors(fn.errors) };
+        const schemaOk = fn(obj) as boolean;
+        const errors = [...(schemaOk ? [] : formatErrors(fn.errors)), ...metadataProblems(obj as Record<string, any>)];
+        return { ok: errors.length === 0, errors };
     }
 }
