@@ -201,7 +201,20 @@ export function runWasm(opts: RunWasmOptions): WasmHandle {
 
   const wake = () => {
     Atomics.add(ctl, CTL.SEQ, 1);
-    Atomics.notify(ctl, CTL.SEQ);
+    if (Atomics.load(ctl, CTL.WORKER_WAITING) !== 0) Atomics.notify(ctl, CTL.SEQ);
+  };
+  // Data arriving on many sockets in one event-loop turn wakes the worker once, after the turn's
+  // I/O callbacks, so it finds all of them ready in a single poll_oneoff.
+  let wakeScheduled = false;
+  const wakeAfterIo = () => {
+    wakeScheduled = false;
+    wake();
+  };
+  const wakeSoon = () => {
+    if (!wakeScheduled) {
+      wakeScheduled = true;
+      setImmediate(wakeAfterIo);
+    }
   };
 
   /** Freed send-ring room matters only to a worker that asked for it (WANT_SPACE). */
@@ -313,7 +326,7 @@ export function runWasm(opts: RunWasmOptions): WasmHandle {
           fillFromPending(hs);
         }
       }
-      wake();
+      wakeSoon();
     });
     const eof = () => {
       // the module must first read what is still queued behind a full ring
@@ -757,14 +770,17 @@ export function runWasm(opts: RunWasmOptions): WasmHandle {
     waitAsync(a: Int32Array, i: number, v: number): { async: boolean; value: Promise<string> | string };
   }).waitAsync;
   const pump = () => {
+    Atomics.store(ctl, CTL.MAIN_ARMED, 0);
     while (!finished) {
       const bell = Atomics.load(ctl, CTL.DOORBELL);
       drain();
+      Atomics.store(ctl, CTL.MAIN_ARMED, 1);
       const r = waitAsync(ctl, CTL.DOORBELL, bell);
       if (r.async) {
         void (r.value as Promise<string>).then(pump);
         return;
       }
+      Atomics.store(ctl, CTL.MAIN_ARMED, 0);
     }
   };
   pump();

@@ -23,6 +23,10 @@ export const CTL = {
   REQ_ID: 11,
   /** Set by the worker while it waits for room in the command ring. */
   CMD_FULL: 12,
+  /** 1 while the worker sleeps in Atomics.wait: the main thread skips Atomics.notify otherwise. */
+  WORKER_WAITING: 13,
+  /** 1 while the main thread has a waitAsync armed on DOORBELL: the worker skips notify otherwise. */
+  MAIN_ARMED: 14,
   CMD_BASE: 64,
 } as const;
 

@@ -115,7 +115,9 @@ let cmdHead = 0;
 
 function ringDoorbell(): void {
   Atomics.add(ctl, CTL.DOORBELL, 1);
-  Atomics.notify(ctl, CTL.DOORBELL);
+  // notify is costly; the main thread re-reads DOORBELL before it arms its waiter, so a bell rung
+  // while it is busy is never lost
+  if (Atomics.load(ctl, CTL.MAIN_ARMED) !== 0) Atomics.notify(ctl, CTL.DOORBELL);
 }
 
 function pushCmd(op: number, fd: number, a: number, b: number): void {
@@ -139,7 +141,11 @@ function pushCmd(op: number, fd: number, a: number, b: number): void {
 /** Blocks until CTL.SEQ moves away from seq or timeoutMs passes. */
 function waitSeq(seq: number, timeoutMs: number): void {
   if (Atomics.load(ctl, CTL.STOP) !== 0) throw new Stopped();
+  // the main thread bumps SEQ before it looks at WORKER_WAITING, and Atomics.wait re-checks SEQ,
+  // so a change that skipped the notify still ends the wait at once
+  Atomics.store(ctl, CTL.WORKER_WAITING, 1);
   Atomics.wait(ctl, CTL.SEQ, seq, timeoutMs);
+  Atomics.store(ctl, CTL.WORKER_WAITING, 0);
   if (Atomics.load(ctl, CTL.STOP) !== 0) throw new Stopped();
 }
 
