@@ -1780,6 +1780,87 @@ function enosys(): number {
   return E.NOSYS;
 }
 
+type HostFn = (...args: never[]) => unknown;
+
+/**
+ * Wraps an import so a pointer outside linear memory (a RangeError from a DataView or typed array)
+ * comes back as FAULT (21), as WasmEdge's memory checks give, instead of trapping the module.
+ * Fixed-arity wrappers keep the hot calls free of rest-argument arrays.
+ */
+function guard(f: HostFn): HostFn {
+  const g = f as unknown as (...a: number[]) => unknown;
+  const fail = (e: unknown): number => {
+    if (e instanceof RangeError) return E.FAULT;
+    throw e;
+  };
+  switch (f.length) {
+    case 0:
+      return (() => {
+        try {
+          return g();
+        } catch (e) {
+          return fail(e);
+        }
+      }) as HostFn;
+    case 1:
+      return ((a: number) => {
+        try {
+          return g(a);
+        } catch (e) {
+          return fail(e);
+        }
+      }) as HostFn;
+    case 2:
+      return ((a: number, b: number) => {
+        try {
+          return g(a, b);
+        } catch (e) {
+          return fail(e);
+        }
+      }) as HostFn;
+    case 3:
+      return ((a: number, b: number, c: number) => {
+        try {
+          return g(a, b, c);
+        } catch (e) {
+          return fail(e);
+        }
+      }) as HostFn;
+    case 4:
+      return ((a: number, b: number, c: number, d: number) => {
+        try {
+          return g(a, b, c, d);
+        } catch (e) {
+          return fail(e);
+        }
+      }) as HostFn;
+    case 5:
+      return ((a: number, b: number, c: number, d: number, e5: number) => {
+        try {
+          return g(a, b, c, d, e5);
+        } catch (e) {
+          return fail(e);
+        }
+      }) as HostFn;
+    case 6:
+      return ((a: number, b: number, c: number, d: number, e5: number, f6: number) => {
+        try {
+          return g(a, b, c, d, e5, f6);
+        } catch (e) {
+          return fail(e);
+        }
+      }) as HostFn;
+    default:
+      return ((...args: number[]) => {
+        try {
+          return g(...args);
+        } catch (e) {
+          return fail(e);
+        }
+      }) as HostFn;
+  }
+}
+
 /** Imports whose WasmEdge binding (V1 or V2) depends on the declared parameter count. */
 const V2_BY_PARAMS: Record<string, [number, string]> = {
   sock_accept: [3, "sock_accept_v2"],
@@ -1836,14 +1917,14 @@ async function main(): Promise<number> {
       );
       return 1;
     }
-    let fn: ((...args: never[]) => unknown) | undefined;
+    let fn: HostFn | undefined;
     if (imp.module === "wasi_snapshot_preview1" || imp.module === "wasi_unstable") {
       const v2 = V2_BY_PARAMS[imp.name];
       const decl = declared.find((d) => d.module === imp.module && d.name === imp.name);
       if (v2 && decl && decl.params === v2[0]) fn = wasi[v2[1]];
       else fn = wasi[imp.name];
     }
-    ns[imp.name] = (fn ?? enosys) as WebAssembly.ImportValue;
+    ns[imp.name] = (fn ? guard(fn) : enosys) as WebAssembly.ImportValue;
   }
 
   let instance: WebAssembly.Instance;

@@ -113,6 +113,11 @@ describe("linking", () => {
     expect(await m.exited).toBe(52);
   });
 
+  it("returns FAULT (21) for pointers outside linear memory instead of trapping", async () => {
+    const m = start({ wasmPath: await buildWat("fault") });
+    expect(await m.exited).toBe(21);
+  });
+
   it("rejects a file that is not a Wasm module with a clear message and exit code 1", async () => {
     const bogus = path.join(tmp, "bogus.wasm");
     fs.writeFileSync(bogus, "not wasm");
