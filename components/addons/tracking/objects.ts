@@ -71,7 +71,7 @@ export function buildTrackingObjects(input: TrackingObjectsInput): KubeObject[] 
                             imagePullPolicy: input.imagePullPolicy,
                             ports: [{ name: "http", containerPort: input.httpPort, protocol: "TCP" }],
                             env: [
-                                { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+                                { name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } },
                                 { name: "SITE_ID", value: site.id },
                                 { name: "HTTP_PORT", value: String(input.httpPort) },
                                 { name: "HTTP_BIND", value: "0.0.0.0" },
@@ -79,7 +79,10 @@ export function buildTrackingObjects(input: TrackingObjectsInput): KubeObject[] 
                                 // namespace; the broker Service is created before this Deployment): no DNS needed in Wasm.
                                 { name: "MQTT_HOST", value: `$(${serviceLinkPrefix(BROKER_NAME)}_SERVICE_HOST)` },
                                 { name: "MQTT_PORT", value: String(MQTT_PORT) },
-                                { name: "MQTT_CLIENT_ID", value: `${TRACKING_NAME}-${site.id}-$(POD_NAME)` },
+                                // The app keeps a persistent MQTT session (the broker queues QoS 1 events while it is away).
+                                // One replica per node owns that node's event log, so the session is per node too: a
+                                // replaced pod on the same node resumes the session and gets what arrived meanwhile.
+                                { name: "MQTT_CLIENT_ID", value: `${TRACKING_NAME}-$(NODE_NAME)` },
                                 { name: "MQTT_USERNAME", valueFrom: { secretKeyRef: { name: input.mqttCredentialsSecret, key: "username" } } },
                                 { name: "MQTT_PASSWORD", valueFrom: { secretKeyRef: { name: input.mqttCredentialsSecret, key: "password" } } },
                                 { name: "DATA_DIR", value: TRACKING_DATA_DIR },

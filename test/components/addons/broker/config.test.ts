@@ -169,6 +169,22 @@ describe("ACL", () => {
         expect(got).toEqual([]);
     });
 
+    it("queues events for the tracking service's persistent session while it is away (MQTT 3.1.1, as the app)", async () => {
+        const opts = { host: "127.0.0.1", port, protocolVersion: 4 as const, clean: false, clientId: "tracking-hz-xihu-srv-a", username: "tracking", password: PASSWORDS.tracking, reconnectPeriod: 0 };
+        const first = mqtt.connect(opts);
+        clients.push(first);
+        await new Promise((r) => first.once("connect", r));
+        await first.subscribeAsync(trackingSubscription(SITE), { qos: 1 });
+        await first.endAsync();
+        const dev = await connect({ clientId: "dock-11", username: "device", password: PASSWORDS.device });
+        await dev.publishAsync(deviceEventsTopic(SITE, "dock-11"), '{"n":7}', { qos: 1 });
+        const again = mqtt.connect(opts);
+        clients.push(again);
+        const got = new Promise<string>((resolve) => again.on("message", (t, p) => resolve(`${t} ${p}`)));
+        await new Promise((r) => again.once("connect", r));
+        await expect(Promise.race([got, settle(2000).then(() => "nothing arrived")])).resolves.toBe(`${deviceEventsTopic(SITE, "dock-11")} {"n":7}`);
+    });
+
     it("does not let the tracking service publish events", async () => {
         const tracking = await connect({ clientId: "tracking-pub", username: "tracking", password: PASSWORDS.tracking });
         await expect(tracking.publishAsync(deviceEventsTopic(SITE, "dock-07"), '{"n":5}', { qos: 1 })).rejects.toMatchObject({ code: 135 });

@@ -44,7 +44,7 @@ describe("tracking Deployment", () => {
     it("sets only settings the Wasm app knows, with MQTT credentials from the Secret", () => {
         const env: { name: string; value?: string; valueFrom?: any }[] = deploymentOf(build("hz-xihu", 1)).spec.template.spec.containers[0].env;
         const known = appSettings();
-        for (const e of env.filter((x) => x.name !== "POD_NAME")) expect(known, e.name).toContain(e.name);
+        for (const e of env.filter((x) => x.name !== "NODE_NAME")) expect(known, e.name).toContain(e.name);
         const byName = Object.fromEntries(env.map((e) => [e.name, e]));
         expect(byName.SITE_ID.value).toBe("hz-xihu");
         expect(byName.HTTP_PORT.value).toBe("8080");
@@ -52,8 +52,11 @@ describe("tracking Deployment", () => {
         expect(byName.MQTT_USERNAME.valueFrom.secretKeyRef).toEqual({ name: "mqtt-tracking-credentials", key: "username" });
         expect(byName.MQTT_PASSWORD.valueFrom.secretKeyRef).toEqual({ name: "mqtt-tracking-credentials", key: "password" });
         expect(byName.MQTT_PASSWORD.value).toBeUndefined();
-        // $(POD_NAME) expands only from variables defined earlier in the list.
-        expect(env.findIndex((e) => e.name === "POD_NAME")).toBeLessThan(env.findIndex((e) => e.name === "MQTT_CLIENT_ID"));
+        // One persistent MQTT session per node (like the node's event log); $(NODE_NAME) expands only from
+        // variables defined earlier in the list.
+        expect(byName.MQTT_CLIENT_ID.value).toBe("tracking-$(NODE_NAME)");
+        expect(byName.NODE_NAME.valueFrom.fieldRef.fieldPath).toBe("spec.nodeName");
+        expect(env.findIndex((e) => e.name === "NODE_NAME")).toBeLessThan(env.findIndex((e) => e.name === "MQTT_CLIENT_ID"));
     });
 
     it("probes /healthz and /readyz and keeps DATA_DIR on the node", () => {
