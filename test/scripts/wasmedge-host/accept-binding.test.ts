@@ -55,4 +55,14 @@ describe("V1/V2 binding by declared signature", () => {
     expect(await connectAndRead(port)).toBe("V2");
     expect(await m.exited).toBe(0);
   });
+
+  it("the explicit _v2 names work, and sock_bind_v2 takes 128-byte address storage", async () => {
+    const m = start({ wasmPath: await buildWat("explicit-v2") });
+    const head = await waitBytes(m.stdoutBytes, 8);
+    expect(head.readUInt16LE(0)).toBe(1);
+    const port = head.readUInt32LE(4);
+    expect(port).toBeGreaterThan(0);
+    expect(await connectAndRead(port)).toBe("X2");
+    expect(await m.exited).toBe(0);
+  });
 });
