@@ -82,6 +82,20 @@ describe("synth --stack prod: every Kubernetes object against the 1.30 schema", 
         if (charts.length) console.log(`not validated here (rendered by the provider from the chart at deploy time): ${charts.join(", ")}`);
     });
 
+    it("NodePorts are in the K3s default range and unique per site (the API server refuses a taken one)", () => {
+        for (const site of config.sites) {
+            const ports = manifests
+                .filter((m) => m.site === site.id && m.obj.kind === "Service")
+                .flatMap((m) => (m.obj.spec.ports ?? []).filter((p: any) => p.nodePort !== undefined).map((p: any) => ({ port: p.nodePort as number, where: m.file })));
+            for (const p of ports) expect(p.port >= 30000 && p.port <= 32767, p.where).toBe(true);
+            const seen = new Map<number, string>();
+            for (const p of ports) {
+                expect(seen.get(p.port), `${p.where} reuses nodePort ${p.port}`).toBeUndefined();
+                seen.set(p.port, p.where);
+            }
+        }
+    });
+
     it("ConstraintTemplate parameter schemas are valid JSON schemas and every constraint kind has its template", () => {
         const templates = manifests.filter((m) => `${m.obj.apiVersion}/${m.obj.kind}` === CONSTRAINT_TEMPLATE);
         const ajv = new Ajv({ strict: false });
