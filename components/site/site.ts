@@ -6,9 +6,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { deploySiteAddons } from "../addons";
-import type { EstateConfig, SiteConfig } from "../config/types";
+import type { EstateConfig, HostConfig, SiteConfig } from "../config/types";
 import { versionsForSite } from "../config/validate";
 import { EdgeHost } from "../host/host";
+import { newHostProbe } from "../host/probe";
 import { siteTopology } from "../host/steps";
 import { applyObjects } from "../k8s/apply";
 import { externalKubeconfig } from "./kubeconfig";
@@ -36,12 +37,14 @@ export class EdgeSite extends pulumi.ComponentResource {
 
         const hosts = new Map<string, EdgeHost>();
         const hostArgs = { config, site, versions, k3sToken, sshPrivateKey: args.sshPrivateKey };
-        const first = new EdgeHost(`${site.id}.${firstServer.id}`, { ...hostArgs, host: firstServer }, { parent: this });
+        // Day-2: a refresh that finds a new machine-id (re-imaged host) re-provisions that host only.
+        const reprovisionTriggers = (host: HostConfig) => [newHostProbe(config, site, host, versions, args.sshPrivateKey, this).machineId];
+        const first = new EdgeHost(`${site.id}.${firstServer.id}`, { ...hostArgs, host: firstServer, reprovisionTriggers: reprovisionTriggers(firstServer) }, { parent: this });
         hosts.set(firstServer.id, first);
         // Joining servers and agents need the first server's API up; they do not depend on each other.
         for (const host of site.hosts) {
             if (host.id === firstServer.id) continue;
-            hosts.set(host.id, new EdgeHost(`${site.id}.${host.id}`, { ...hostArgs, host, after: [first.ready] }, { parent: this }));
+            hosts.set(host.id, new EdgeHost(`${site.id}.${host.id}`, { ...hostArgs, host, after: [first.ready], reprovisionTriggers: reprovisionTriggers(host) }, { parent: this }));
         }
 
         const kubeconfig = pulumi.secret(first.kubeconfig!.apply((raw) => externalKubeconfig(raw, firstServer)));
