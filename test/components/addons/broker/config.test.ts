@@ -1,67 +1,19 @@
 // The generated Mosquitto files (components/addons/broker/config.ts) run by the real Debian mosquitto; auth and
 // ACL proven over MQTT v5 with mqtt.js. Only the paths, bind address and port differ from the cluster.
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import mqtt, { type MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-    buildAclFile,
-    buildMosquittoConf,
-    buildPasswordFile,
-    deviceEventsTopic,
-    mosquittoPasswordLine,
-    trackingSubscription,
-} from "../../../../components/addons/broker/config";
+import { deviceEventsTopic, mosquittoPasswordLine, trackingSubscription } from "../../../../components/addons/broker/config";
+import { freePort, type GeneratedBroker, startGeneratedBroker, writeBrokerFiles } from "./generated-broker";
 
 const SITE = "hz-xihu";
 const PASSWORDS = { tracking: "tr-Xw8s1LqZ0aN3pV7c", device: "dv-4Hk2mQ9rT6yB1uE5", monitor: "mo-7Fj3nS8dK2wC5xZ1" };
-let dir: string;
+let broker: GeneratedBroker;
 let port: number;
-let broker: ChildProcess;
-let brokerLog = "";
 const clients: MqttClient[] = [];
-
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const s = net.createServer();
-        s.listen(0, "127.0.0.1", () => {
-            const p = (s.address() as net.AddressInfo).port;
-            s.close(() => resolve(p));
-        });
-        s.on("error", reject);
-    });
-}
-
-async function waitForPort(p: number, ms: number): Promise<void> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-        const ok = await new Promise<boolean>((resolve) => {
-            const c = net.connect(p, "127.0.0.1", () => {
-                c.destroy();
-                resolve(true);
-            });
-            c.on("error", () => resolve(false));
-        });
-        if (ok) return;
-        if (Date.now() > deadline) throw new Error(`mosquitto did not open port ${p}: ${brokerLog}`);
-        await new Promise((r) => setTimeout(r, 20));
-    }
-}
-
-function writeFiles(root: string, p: number) {
-    const paths = { configDir: path.join(root, "config"), secretDir: path.join(root, "secret"), dataDir: path.join(root, "data") };
-    for (const d of Object.values(paths)) fs.mkdirSync(d, { recursive: true });
-    const conf = path.join(paths.configDir, "mosquitto.conf");
-    fs.writeFileSync(conf, buildMosquittoConf({ siteId: SITE, paths, port: p, bindAddress: "127.0.0.1" }));
-    fs.writeFileSync(path.join(paths.configDir, "acl"), buildAclFile(SITE), { mode: 0o640 });
-    fs.writeFileSync(path.join(paths.secretDir, "passwd"), buildPasswordFile(PASSWORDS), { mode: 0o640 });
-    // Run as root, mosquitto drops to the `mosquitto` user: that user must read the files and write the data dir.
-    if (process.getuid?.() === 0) spawnSync("chown", ["-R", "mosquitto:mosquitto", root]);
-    return conf;
-}
 
 function connect(opts: { username?: string; password?: string; clientId: string }): Promise<MqttClient> {
     return new Promise((resolve, reject) => {
@@ -78,20 +30,13 @@ function connect(opts: { username?: string; password?: string; clientId: string 
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
-    expect(spawnSync("mosquitto", ["-h"]).error, "Debian package mosquitto must be installed").toBeUndefined();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "edge-mqtt-"));
-    port = await freePort();
-    const conf = writeFiles(dir, port);
-    broker = spawn("mosquitto", ["-c", conf], { stdio: ["ignore", "pipe", "pipe"] });
-    broker.stdout!.on("data", (d) => (brokerLog += d));
-    broker.stderr!.on("data", (d) => (brokerLog += d));
-    await waitForPort(port, 5000);
+    broker = await startGeneratedBroker(SITE, PASSWORDS);
+    port = broker.port;
 });
 
 afterAll(async () => {
     for (const c of clients) c.end(true);
-    broker?.kill("SIGTERM");
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    broker?.stop();
 });
 
 describe("password file", () => {
@@ -110,7 +55,7 @@ describe("password file", () => {
     it("is accepted by the real mosquitto config parser (a broken file is not)", async () => {
         const bad = fs.mkdtempSync(path.join(os.tmpdir(), "edge-mqtt-bad-"));
         try {
-            const conf = writeFiles(bad, await freePort());
+            const conf = writeBrokerFiles(bad, SITE, await freePort(), PASSWORDS);
             fs.appendFileSync(conf, "this_is_not_an_option 1\n");
             const r = spawnSync("mosquitto", ["-c", conf], { timeout: 5000 });
             expect(r.status).not.toBe(0);

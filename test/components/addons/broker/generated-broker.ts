@@ -1,0 +1,74 @@
+/**
+ * Test plumbing: the real Debian mosquitto started with exactly the files components/addons/broker/config.ts
+ * generates for a site (only the paths, bind address and port differ from the cluster).
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { buildAclFile, buildMosquittoConf, buildPasswordFile } from "../../../../components/addons/broker/config";
+
+export function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const s = net.createServer();
+        s.listen(0, "127.0.0.1", () => {
+            const p = (s.address() as net.AddressInfo).port;
+            s.close(() => resolve(p));
+        });
+        s.on("error", reject);
+    });
+}
+
+/** Writes conf, ACL and password file under `root`; returns the conf path. */
+export function writeBrokerFiles(root: string, siteId: string, port: number, passwords: Record<string, string>): string {
+    const paths = { configDir: path.join(root, "config"), secretDir: path.join(root, "secret"), dataDir: path.join(root, "data") };
+    for (const d of Object.values(paths)) fs.mkdirSync(d, { recursive: true });
+    const conf = path.join(paths.configDir, "mosquitto.conf");
+    fs.writeFileSync(conf, buildMosquittoConf({ siteId, paths, port, bindAddress: "127.0.0.1" }));
+    fs.writeFileSync(path.join(paths.configDir, "acl"), buildAclFile(siteId), { mode: 0o640 });
+    fs.writeFileSync(path.join(paths.secretDir, "passwd"), buildPasswordFile(passwords), { mode: 0o640 });
+    // Run as root, mosquitto drops to the `mosquitto` user: that user must read the files and write the data dir.
+    if (process.getuid?.() === 0) spawnSync("chown", ["-R", "mosquitto:mosquitto", root]);
+    return conf;
+}
+
+export interface GeneratedBroker {
+    port: number;
+    dir: string;
+    log: () => string;
+    stop: () => void;
+}
+
+export async function startGeneratedBroker(siteId: string, passwords: Record<string, string>): Promise<GeneratedBroker> {
+    if (spawnSync("mosquitto", ["-h"]).error) throw new Error("Debian package mosquitto must be installed");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "edge-mqtt-"));
+    const port = await freePort();
+    const conf = writeBrokerFiles(dir, siteId, port, passwords);
+    let log = "";
+    const proc: ChildProcess = spawn("mosquitto", ["-c", conf], { stdio: ["ignore", "pipe", "pipe"] });
+    proc.stdout!.on("data", (d) => (log += d));
+    proc.stderr!.on("data", (d) => (log += d));
+    const deadline = Date.now() + 5000;
+    for (;;) {
+        const open = await new Promise<boolean>((resolve) => {
+            const c = net.connect(port, "127.0.0.1", () => {
+                c.destroy();
+                resolve(true);
+            });
+            c.on("error", () => resolve(false));
+        });
+        if (open) break;
+        if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`mosquitto did not open port ${port}: ${log}`);
+        await new Promise((r) => setTimeout(r, 20));
+    }
+    return {
+        port,
+        dir,
+        log: () => log,
+        stop: () => {
+            proc.kill("SIGTERM");
+            fs.rmSync(dir, { recursive: true, force: true });
+        },
+    };
+}
