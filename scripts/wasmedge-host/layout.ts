@@ -13,10 +13,8 @@ export const CTL = {
   /** Id of the last synchronous request the main thread answered. */
   RESP_ID: 4,
   RESP_ERRNO: 5,
+  /** result count of getaddrinfo */
   RESP_V0: 6,
-  RESP_V1: 7,
-  RESP_V2: 8,
-  RESP_V3: 9,
   /** Set to 1 by the main thread when the module must stop (kill). */
   STOP: 10,
   /** Id of the synchronous request the worker is waiting for. */
@@ -60,8 +58,6 @@ export const OP = {
   GETADDRINFO: 9,
   /** async: keepalive(fd, a = on). */
   KEEPALIVE: 10,
-  /** async: UDP send of the datagram in the worker's send ring; a = length. */
-  SENDTO: 11,
 } as const;
 
 /** Per-socket header (Int32Array indices). */

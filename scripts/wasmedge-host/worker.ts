@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { parentPort, workerData, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { randomFillSync } from "node:crypto";
-import { E, errnoOf } from "./errno";
+import { E, LINUX_ERRNO_OF_WASI, errnoOf } from "./errno";
 import {
   ACCEPT_OFFSET,
   ACCEPT_SLOTS,
@@ -902,10 +902,9 @@ function closeSock(s: SockEntry): void {
 
 const preopenNames = new Map<number, Uint8Array>();
 
-function buildImports(memoryRef: () => WebAssembly.Memory | null): Record<string, (...args: never[]) => unknown> {
+function buildImports(): Record<string, HostFn> {
   const argsBytes = init.args.map((a) => enc.encode(a + "\0"));
   const envBytes = init.env.map((a) => enc.encode(a + "\0"));
-  void memoryRef;
 
   const strList = (list: Uint8Array[]) => ({
     get(ptrs: number, buf: number): number {
@@ -928,7 +927,7 @@ function buildImports(memoryRef: () => WebAssembly.Memory | null): Record<string
   const argsFns = strList(argsBytes);
   const envFns = strList(envBytes);
 
-  const wasi: Record<string, (...args: never[]) => unknown> = {
+  const wasi: Record<string, HostFn> = {
     args_get: (a: number, b: number) => argsFns.get(a, b),
     args_sizes_get: (a: number, b: number) => argsFns.sizes(a, b),
     environ_get: (a: number, b: number) => envFns.get(a, b),
@@ -1560,8 +1559,7 @@ function buildImports(memoryRef: () => WebAssembly.Memory | null): Record<string
 }
 
 function linuxErrno(wasiErrno: number): number {
-  const table: Record<number, number> = { 14: 111, 15: 104, 73: 110, 23: 113, 40: 101, 64: 32, 13: 103, 3: 98, 4: 99 };
-  return table[wasiErrno] ?? 5;
+  return LINUX_ERRNO_OF_WASI[wasiErrno] ?? 5;
 }
 
 function sockBind(fd: number, addr: number, port: number, v2: boolean): number {
@@ -1907,7 +1905,7 @@ async function main(): Promise<number> {
     next++;
   }
 
-  const wasi = buildImports(() => memory);
+  const wasi = buildImports();
   const importObject: WebAssembly.Imports = {};
   for (const imp of WebAssembly.Module.imports(module)) {
     const ns = (importObject[imp.module] ??= {}) as Record<string, WebAssembly.ImportValue>;
