@@ -36,7 +36,10 @@ export async function runProgramUnderMocks(config: EstateConfig, stack: string, 
                 seen.add(key);
                 const state: Record<string, unknown> = { ...args.inputs };
                 // Emulate engine-side secrecy the mocks skip (additionalSecretOutputs).
-                if (args.type === "random:index/randomPassword:RandomPassword") state.result = secretEnvelope(`${SYNTH_SECRET_MARKER}-${args.name}`);
+                if (args.type === "random:index/randomPassword:RandomPassword") {
+                    state.result = secretEnvelope(`${SYNTH_SECRET_MARKER}-${args.name}`);
+                    state.bcryptHash = secretEnvelope(`${SYNTH_SECRET_MARKER}-bcrypt-${args.name}`);
+                }
                 if (args.type === "command:remote:Command") state.stdout = /-kubeconfig$/.test(args.name) ? secretEnvelope(`${SYNTH_SECRET_MARKER}-kubeconfig`) : "";
                 return { id: `${args.name}-id`, state };
             },
