@@ -2,6 +2,7 @@
  * Runs the real program in-process under Pulumi's mocks and records every registered resource with its inputs,
  * parent and provider. No CLI, no hosts, no clusters: this is what `pulumi up` would ask the engine to create.
  */
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import type { EstateConfig } from "../../components/config/types";
 import { secretEnvelope } from "./secrets";
@@ -38,7 +39,9 @@ export async function runProgramUnderMocks(config: EstateConfig, stack: string, 
                 // Emulate engine-side secrecy the mocks skip (additionalSecretOutputs).
                 if (args.type === "random:index/randomPassword:RandomPassword") {
                     state.result = secretEnvelope(`${SYNTH_SECRET_MARKER}-${args.name}`);
-                    state.bcryptHash = secretEnvelope(`${SYNTH_SECRET_MARKER}-bcrypt-${args.name}`);
+                    // Well-formed but meaningless bcrypt (the real one comes from the provider at up).
+                    const digest = createHash("sha512").update(args.name).digest("base64").replace(/[^A-Za-z0-9]/g, ".");
+                    state.bcryptHash = secretEnvelope(`$2a$10$${digest.slice(0, 53)}`);
                 }
                 if (args.type === "command:remote:Command") state.stdout = /-kubeconfig$/.test(args.name) ? secretEnvelope(`${SYNTH_SECRET_MARKER}-kubeconfig`) : "";
                 return { id: `${args.name}-id`, state };
