@@ -8,7 +8,7 @@ import { JsonReader, T_STRING, T_NUMBER, T_BOOL } from "./util/json";
 export const KNOWN_KEYS: string[] = [
   "SITE_ID", "HTTP_PORT", "HTTP_BIND", "MQTT_HOST", "MQTT_PORT", "MQTT_USERNAME", "MQTT_PASSWORD",
   "MQTT_CLIENT_ID", "DATA_DIR", "MQTT_KEEPALIVE_S", "MQTT_RECONNECT_MAX_MS", "HTTP_MAX_CONNECTIONS",
-  "HTTP_HEADER_TIMEOUT_MS", "HTTP_IDLE_TIMEOUT_MS", "LOG_COMPACT_MIN_BYTES",
+  "HTTP_HEADER_TIMEOUT_MS", "HTTP_IDLE_TIMEOUT_MS", "LOG_COMPACT_MIN_BYTES", "MAX_SHIPMENTS", "MAX_EVENTS",
 ];
 
 export class Config {
@@ -27,6 +27,8 @@ export class Config {
   headerTimeoutMs: i32 = 10000;
   idleTimeoutMs: i32 = 60000;
   compactMinBytes: i64 = 8 << 20;
+  maxShipments: i32 = 20000;
+  maxEvents: i64 = 300000;
   /** Non-empty if the configuration is unusable. */
   error: string = "";
 }
@@ -151,6 +153,16 @@ export function buildConfig(settings: Map<string, string>): Config {
     const v = parseIntStrict(settings.get("LOG_COMPACT_MIN_BYTES"), 4096, 1 << 36);
     if (v == i64.MIN_VALUE) { c.error = bad("LOG_COMPACT_MIN_BYTES", "an integer >= 4096", settings.get("LOG_COMPACT_MIN_BYTES")); return c; }
     c.compactMinBytes = v;
+  }
+  if (settings.has("MAX_SHIPMENTS")) {
+    const v = parseIntStrict(settings.get("MAX_SHIPMENTS"), 1, 10000000);
+    if (v == i64.MIN_VALUE) { c.error = bad("MAX_SHIPMENTS", "an integer 1-10000000", settings.get("MAX_SHIPMENTS")); return c; }
+    c.maxShipments = <i32>v;
+  }
+  if (settings.has("MAX_EVENTS")) {
+    const v = parseIntStrict(settings.get("MAX_EVENTS"), 50, 100000000);
+    if (v == i64.MIN_VALUE) { c.error = bad("MAX_EVENTS", "an integer 50-100000000", settings.get("MAX_EVENTS")); return c; }
+    c.maxEvents = v;
   }
   return c;
 }

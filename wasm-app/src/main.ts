@@ -56,6 +56,8 @@ function main(): u32 {
   const cfg: Config = buildConfig(settings);
   if (cfg.error.length > 0) { logError("invalid configuration: " + cfg.error); return EXIT_CONFIG; }
 
+  shipments.maxShipments = cfg.maxShipments;
+  shipments.maxEvents = cfg.maxEvents;
   const log = new DurableLog(cfg.compactMinBytes);
   const dirErr = log.openDir(listPreopens(), cfg.dataDir);
   if (dirErr.length > 0) { logError(dirErr); return EXIT_CONFIG; }

@@ -36,11 +36,13 @@ export class Metrics {
     this.codeCounts[k]++;
   }
 
-  render(out: ByteBuf, shipments: i32): void {
+  render(out: ByteBuf, shipments: i32, events: i64, evicted: i64): void {
     counter(out, "tracking_events_ingested_total", "Events accepted and made durable.", this.ingested);
     counter(out, "tracking_events_rejected_total", "Malformed events dropped (invalid JSON or schema).", this.rejected);
     counter(out, "tracking_events_duplicate_total", "Events ignored because their (deviceId, seq) was already seen.", this.duplicate);
     gauge(out, "tracking_shipments_tracked", "Shipments with at least one event.", <i64>shipments);
+    gauge(out, "tracking_events_retained", "Events held in shipment histories.", events);
+    counter(out, "tracking_shipments_evicted_total", "Least recently updated shipments dropped to stay within MAX_SHIPMENTS / MAX_EVENTS.", evicted);
     gauge(out, "tracking_mqtt_connected", "1 while the MQTT session is connected, else 0.", this.mqttConnected ? 1 : 0);
     gauge(out, "tracking_mqtt_subscribed", "1 while subscribed to the tracking topic (readiness), else 0.", this.mqttSubscribed ? 1 : 0);
     counter(out, "tracking_mqtt_connects_total", "Successful MQTT connections (CONNACK accepted).", this.mqttConnects);
@@ -49,6 +51,7 @@ export class Metrics {
     counter(out, "tracking_event_log_compactions_total", "Event log compactions.", this.logCompactions);
     counter(out, "tracking_storage_errors_total", "Failed event log writes (events were not acknowledged).", this.storageErrors);
     gauge(out, "tracking_http_connections", "Open HTTP connections.", <i64>this.httpConnections);
+    gauge(out, "tracking_wasm_memory_bytes", "Size of the module's linear memory.", <i64>memory.size() << 16);
 
     out.writeAscii("# HELP tracking_http_requests_total HTTP responses by status code.\n# TYPE tracking_http_requests_total counter\n");
     for (let k = 0; k < CODES.length; k++) {

@@ -22,18 +22,14 @@ export class TrackingEvent {
   lat: f64 = 0;
   lon: f64 = 0;
   note: string | null = null;
-  /** The event's JSON object as served by the API, rendered once. */
-  json: ArrayBuffer | null = null;
 
   /** Orders events by ts, then seq (the "latest state" rule). */
   @inline comesAfter(other: TrackingEvent): bool {
     return this.ts > other.ts || (this.ts == other.ts && this.seq > other.seq);
   }
 
-  renderJson(): ArrayBuffer {
-    let cached = this.json;
-    if (cached) return cached;
-    const b = new ByteBuf(160);
+  /** Appends the event's JSON object as served by the API. */
+  renderJson(b: ByteBuf): void {
     b.writeAscii("{\"ts\":");
     b.writeDecimal(this.ts);
     b.writeAscii(",\"status\":\"");
@@ -54,9 +50,6 @@ export class TrackingEvent {
       b.writeJsonString(note);
     }
     b.writeByte(125);
-    cached = b.toArrayBuffer();
-    this.json = cached;
-    return cached;
   }
 
   /** Binary log payload (type 1). */

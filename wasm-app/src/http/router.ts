@@ -104,7 +104,7 @@ export function route(base: usize, req: HttpRequest, out: ByteBuf): i32 {
   if (bytesEqual(p, n, "/metrics")) {
     const b = scratchBody;
     b.clear();
-    metrics.render(b, shipments.count);
+    metrics.render(b, shipments.count, shipments.totalEvents, shipments.evicted);
     return writeResponse(out, 200, METRICS_TYPE, b.readPtr, b.length, req.keepAlive, req.http10, head);
   }
   const idPtr = p + <usize>SHIPMENTS_PREFIX.length;

@@ -22,6 +22,7 @@ const LOG_NAME = "events.log";
 const TMP_NAME = "events.log.tmp";
 const HEADER = "TRKLOG1\n";
 const MAX_RECORD = 1 << 20;
+const READ_CHUNK = 1 << 20;
 
 export class ReplayStats {
   records: i32 = 0;
@@ -64,69 +65,75 @@ export class DurableLog {
     return "";
   }
 
-  /** Replays events.log into the store and opens it for appending. */
+  /** Replays events.log into the store (streaming, 1 MiB at a time) and opens it for appending. */
   replay(store: ShipmentStore): ReplayStats {
     const stats = new ReplayStats();
     unlinkAt(this.dirfd, TMP_NAME); // leftover of an interrupted compaction; events.log is intact
     const rfd = openAt(this.dirfd, LOG_NAME, OFLAGS_CREAT, 0);
     if (rfd < 0) { stats.error = "cannot open " + LOG_NAME + " (errno " + (-rfd).toString() + ")"; return stats; }
     const fd = <u32>rfd;
-    const total = fileSize(fd);
-    const data = new ByteBuf(<i32>(total > 0 ? total + 1 : 64));
-    while (true) {
-      data.reserve(65536);
-      const n = readSome(fd, data.writePtr, <usize>data.spare);
-      if (n < 0) { stats.error = "cannot read " + LOG_NAME + " (errno " + (-n).toString() + ")"; fd_close(fd); return stats; }
-      if (n == 0) break;
-      data.end += <i32>n;
+    const data = new ByteBuf(READ_CHUNK + 16);
+    let eof = false;
+    let consumed: i64 = 0; // file offset of data's first byte
+    let good: i64 = 0;     // end of the last valid record (or of the header)
+    let corrupt = false;
+    let total: i64 = 0;
+    // Fills data up to at least `want` bytes unless the file ends first. Returns "" or an error.
+    while (!eof && data.length < 8) {
+      const err = fill(fd, data);
+      if (err < 0) { stats.error = "cannot read " + LOG_NAME + " (errno " + (-err).toString() + ")"; fd_close(fd); return stats; }
+      if (err == 0) eof = true;
     }
-    let good: i32 = 0;
-    const len = data.length;
-    const base = data.readPtr;
-    if (len > 0) {
-      let headerOk = len >= 8;
-      for (let i = 0; i < 8 && i < len; i++) {
-        if (<i32>load<u8>(base + <usize>i) != HEADER.charCodeAt(i)) { headerOk = false; break; }
+    if (data.length > 0) {
+      let headerOk = data.length >= 8;
+      for (let i = 0; i < 8 && i < data.length; i++) {
+        if (<i32>data.byteAt(i) != HEADER.charCodeAt(i)) { headerOk = false; break; }
       }
-      if (!headerOk && len >= 8) {
+      if (!headerOk && data.length >= 8) {
         stats.error = LOG_NAME + " in DATA_DIR is not a tracking log (bad header); refusing to overwrite it";
         fd_close(fd);
         return stats;
       }
-      if (headerOk) good = 8;
-      let pos = good;
-      while (good == pos && pos + 8 <= len) {
-        const rlen = <i32>load<u32>(base + <usize>pos);
-        const rcrc = load<u32>(base + <usize>pos, 4);
-        if (rlen <= 0 || rlen > MAX_RECORD || pos + 8 + rlen > len) break;
-        const payload = base + <usize>(pos + 8);
-        if (crc32(payload, rlen) != rcrc) break;
-        const r = new BinReader(payload, rlen);
-        const type = r.u8();
-        if (type == 1) {
-          const e = decodeEvent(r);
-          if (e === null) break;
-          store.apply(e);
-          stats.events++;
-        } else if (type == 2) {
-          if (!store.dedupe.restore(r)) break;
-        } else {
-          break;
+      if (headerOk) {
+        data.consume(8);
+        consumed = 8;
+        good = 8;
+        while (!corrupt) {
+          while (data.length >= 8) {
+            const base = data.readPtr;
+            const rlen = <i32>load<u32>(base);
+            const rcrc = load<u32>(base, 4);
+            if (rlen <= 0 || rlen > MAX_RECORD) { corrupt = true; break; }
+            if (data.length < 8 + rlen) break;
+            const payload = base + 8;
+            if (crc32(payload, rlen) != rcrc || !applyRecord(store, payload, rlen, stats)) { corrupt = true; break; }
+            stats.records++;
+            data.consume(8 + rlen);
+            consumed += <i64>(8 + rlen);
+            good = consumed;
+          }
+          if (corrupt || eof) break;
+          const n = fill(fd, data);
+          if (n < 0) { stats.error = "cannot read " + LOG_NAME + " (errno " + (-n).toString() + ")"; fd_close(fd); return stats; }
+          if (n == 0) eof = true;
         }
-        stats.records++;
-        pos += 8 + rlen;
-        good = pos;
       }
     }
     fd_close(fd);
-    if (good < len) {
-      stats.truncatedBytes = <i64>(len - good);
+    total = consumed + <i64>data.length;
+    if (!eof) {
+      // Stopped at a corrupt record: the rest of the file is unread; measure it.
+      const sz = fileSizeAt(this.dirfd);
+      if (sz > total) total = sz;
+    }
+    if (good < total) {
+      stats.truncatedBytes = total - good;
       logWarn("cut a torn or corrupt tail off the event log", "bytes=" + stats.truncatedBytes.toString() + " offset=" + good.toString());
     }
     const afd = openAt(this.dirfd, LOG_NAME, 0, FDFLAGS_APPEND);
     if (afd < 0) { stats.error = "cannot open " + LOG_NAME + " for append (errno " + (-afd).toString() + ")"; return stats; }
     this.fd = afd;
-    if (good < len || good == 0) {
+    if (good < total || good == 0) {
       fd_filestat_set_size(<u32>afd, <u64>good);
     }
     seekToEnd(<u32>afd);
@@ -138,8 +145,8 @@ export class DurableLog {
       fd_sync(<u32>afd);
       good = 8;
     }
-    this.size = <i64>good;
-    this.compactedSize = <i64>good;
+    this.size = good;
+    this.compactedSize = good;
     return stats;
   }
 
@@ -174,20 +181,26 @@ export class DurableLog {
     return this.size > threshold;
   }
 
-  /** Rewrites the log as the current state. Returns "" or an error description. */
+  /** Rewrites the log as the current state (streamed to a temp file). Returns "" or an error. */
   compact(store: ShipmentStore): string {
-    const out = new ByteBuf(1 << 16);
-    out.writeAscii(HEADER);
-    const windows = store.dedupe.devices.values();
-    for (let i = 0; i < windows.length; i++) frameWindow(out, windows[i]);
-    const ships = store.shipments.values();
-    for (let i = 0; i < ships.length; i++) {
-      const evs = ships[i].events;
-      for (let j = 0; j < evs.length; j++) frame(out, evs[j]);
-    }
     const tfd = openAt(this.dirfd, TMP_NAME, OFLAGS_CREAT | OFLAGS_TRUNC, 0);
     if (tfd < 0) return "cannot create " + TMP_NAME + " (errno " + (-tfd).toString() + ")";
-    let err = writeAll(<u32>tfd, out.readPtr, <usize>out.length);
+    const out = new ByteBuf(READ_CHUNK + 65536);
+    out.writeAscii(HEADER);
+    let written: i64 = 0;
+    let err: u32 = 0;
+    const windows = store.dedupe.devices.values();
+    for (let i = 0; i < windows.length && err == 0; i++) {
+      frameWindow(out, windows[i]);
+      if (out.length >= READ_CHUNK) { written += <i64>out.length; err = drain(<u32>tfd, out); }
+    }
+    const ships = store.shipments.values();
+    for (let i = 0; i < ships.length && err == 0; i++) {
+      const evs = ships[i].events;
+      for (let j = 0; j < evs.length; j++) frame(out, evs[j]);
+      if (out.length >= READ_CHUNK) { written += <i64>out.length; err = drain(<u32>tfd, out); }
+    }
+    if (err == 0) { written += <i64>out.length; err = drain(<u32>tfd, out); }
     if (err == 0) err = fd_sync(<u32>tfd);
     fd_close(<u32>tfd);
     if (err != 0) { unlinkAt(this.dirfd, TMP_NAME); return "cannot write " + TMP_NAME + " (errno " + err.toString() + ")"; }
@@ -200,12 +213,47 @@ export class DurableLog {
     this.fd = afd;
     seekToEnd(<u32>afd);
     const before = this.size;
-    this.size = <i64>out.length;
-    this.compactedSize = this.size;
+    this.size = written;
+    this.compactedSize = written;
     this.compactions++;
-    logInfo("compacted the event log", "bytes_before=" + before.toString() + " bytes_after=" + this.size.toString());
+    logInfo("compacted the event log", "bytes_before=" + before.toString() + " bytes_after=" + written.toString());
     return "";
   }
+}
+
+function drain(fd: u32, out: ByteBuf): u32 {
+  const err = writeAll(fd, out.readPtr, <usize>out.length);
+  out.clear();
+  return err;
+}
+
+function fill(fd: u32, data: ByteBuf): i64 {
+  data.reserve(READ_CHUNK);
+  const n = readSome(fd, data.writePtr, <usize>data.spare);
+  if (n > 0) data.end += <i32>n;
+  return n;
+}
+
+function fileSizeAt(dirfd: u32): i64 {
+  const fd = openAt(dirfd, LOG_NAME, 0, 0);
+  if (fd < 0) return -1;
+  const s = fileSize(<u32>fd);
+  fd_close(<u32>fd);
+  return s;
+}
+
+function applyRecord(store: ShipmentStore, payload: usize, len: i32, stats: ReplayStats): bool {
+  const r = new BinReader(payload, len);
+  const type = r.u8();
+  if (type == 1) {
+    const e = decodeEvent(r);
+    if (e === null) return false;
+    store.apply(e);
+    stats.events++;
+    return true;
+  }
+  if (type == 2) return store.dedupe.restore(r);
+  return false;
 }
 
 function frame(out: ByteBuf, e: TrackingEvent): void {
