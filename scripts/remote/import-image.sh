@@ -39,18 +39,22 @@ if image_complete; then
 fi
 
 archive="$IMAGE_ARCHIVE"
-[[ -f "$archive" ]] || archive="$kept"
+[[ -e "$archive" || -L "$archive" ]] || archive="$kept"
+[[ ! -L "$archive" ]] || die "image archive $archive is a symlink; refusing (the copy may have landed in a shared directory such as /tmp)"
 [[ -f "$archive" ]] || die "image archive $IMAGE_ARCHIVE was not copied to this host (and no kept copy in $store); run pulumi up again"
-actual="$(sha256_of "$archive")"
-[[ "$actual" == "$IMAGE_ARCHIVE_SHA256" ]] || die "image archive $archive has sha256 $actual, expected $IMAGE_ARCHIVE_SHA256 (corrupted copy?); run pulumi up again"
 
-# Keep the verified archive root-only next to the other artifacts (the copy may have landed in /tmp).
+# Copy into the root-only store first and verify that copy: nothing can swap the file between check and use.
 mkdir -p "$store"
 chmod 0700 "$store"
-if [[ "$archive" != "$kept" ]]; then
-    mv -f -- "$archive" "$kept"
-fi
-chmod 0600 "$kept"
+incoming="$(mktemp "$store/.incoming.XXXXXX")"
+trap 'rm -f -- "$incoming"' EXIT
+cat -- "$archive" >"$incoming"
+actual="$(sha256_of "$incoming")"
+[[ "$actual" == "$IMAGE_ARCHIVE_SHA256" ]] || die "image archive $archive has sha256 $actual, expected $IMAGE_ARCHIVE_SHA256 (corrupted copy?); run pulumi up again"
+chmod 0600 "$incoming"
+mv -f -- "$incoming" "$kept"
+trap - EXIT
+[[ "$archive" == "$kept" ]] || rm -f -- "$archive"
 
 # --all-platforms: the image is wasi/wasm, which the host-platform filter would otherwise drop.
 # --base-name + --digests: name the image <repository>@<manifest digest>, exactly what the pod spec pins.

@@ -119,6 +119,18 @@ describe("import-image.sh", () => {
         expect(missing.stderr).toContain("was not copied to this host");
     });
 
+    it("refuses a symlink where the copy should be (a shared /tmp landing path) and touches nothing", async () => {
+        const fixture = await writeOciFixture(path.join(dir, "v5.oci.tar"), "v5");
+        const info = inspectOciArchive(fixture.path);
+        const link = path.join(dir, "landing-link.oci.tar");
+        fs.symlinkSync(fixture.path, link);
+        const r = runImport({ IMAGE_ARCHIVE: link, IMAGE_ARCHIVE_SHA256: info.archiveSha256, IMAGE_DIGEST: info.manifestDigest });
+        expect(r.status).not.toBe(0);
+        expect(r.stderr).toContain("is a symlink; refusing");
+        expect(ctr("images", "ls", "-q")).not.toContain(info.manifestDigest);
+        expect(fs.readdirSync(path.join(dir, "state", "images")).filter((f) => f.startsWith(".incoming"))).toEqual([]);
+    });
+
     it("fails when the archive does not contain the digest the Deployment pins", async () => {
         const fixture = await writeOciFixture(path.join(dir, "v4.oci.tar"), "v4");
         const info = inspectOciArchive(fixture.path);
