@@ -285,10 +285,20 @@ function writeFilestat(ptr: number, st: fs.BigIntStats): void {
 
 // ---------------------------------------------------------------- stdio
 
+const napCell = new Int32Array(new SharedArrayBuffer(4));
+
 function stdWrite(n: number, data: Uint8Array): void {
   if (init.stdio === "fd") {
     let off = 0;
-    while (off < data.length) off += fs.writeSync(n, data, off, data.length - off);
+    while (off < data.length) {
+      try {
+        off += fs.writeSync(n, data, off, data.length - off);
+      } catch (e) {
+        // a pipe someone else switched to O_NONBLOCK: wait for the reader like a blocking write would
+        if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
+        Atomics.wait(napCell, 0, 0, 1);
+      }
+    }
   } else {
     parentPort!.postMessage({ t: n === 1 ? "o" : "e", d: data.slice() });
   }
