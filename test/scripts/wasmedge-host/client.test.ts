@@ -57,4 +57,20 @@ describe("TCP client module", () => {
     const m = start({ wasmPath: wasm, env: { TARGET_HOST: "no-such-host.invalid", TARGET_PORT: "1" } });
     expect(await m.exited).toBe(100 + 84);
   });
+
+  it("serves IPv6: a listener on [::1] reports family 2 and the peer's port", async () => {
+    const m = start({ wasmPath: await buildAs("ipv6") });
+    const port = Number(await m.waitFor(/LISTENING (\d+) FAMILY 2/));
+    const reply = await new Promise<{ text: string; local: number }>((resolve, reject) => {
+      const s = net.connect({ port, host: "::1" });
+      let text = "";
+      let local = 0;
+      s.on("connect", () => (local = s.localPort!));
+      s.on("data", (d) => (text += d));
+      s.on("end", () => resolve({ text, local }));
+      s.on("error", reject);
+    });
+    expect(reply.text).toBe(`v6 from ${reply.local} last byte 1`);
+    expect(await m.exited).toBe(0);
+  });
 });
