@@ -83,13 +83,16 @@ export function deployTracking(parent: pulumi.ComponentResource, args: TrackingA
             const edgeHost = args.hosts.get(host.id);
             if (!edgeHost) throw new Error(`site ${site.id}: host ${host.id} has no EdgeHost component`);
             const connection = sshConnection(config, host, args.sshPrivateKey);
+            // The id of the host's last provisioning step changes whenever the host is re-provisioned (e.g. after
+            // a re-image): the copy and the import must then run again, the fresh containerd has no image.
+            const provisioned = (edgeHost.ready as pulumi.CustomResource).id;
             const copy = new command.remote.CopyToRemote(
                 `${site.id}.${host.id}.push-tracking-image`,
                 {
                     connection,
                     source: new pulumi.asset.FileAsset(archive.path),
                     remotePath: remoteArchivePath(host, archive),
-                    triggers: [archive.archiveSha256],
+                    triggers: [archive.archiveSha256, provisioned],
                 },
                 { parent, dependsOn: [edgeHost.ready] },
             );
@@ -101,7 +104,7 @@ export function deployTracking(parent: pulumi.ComponentResource, args: TrackingA
                     create: remoteCommandLine(renderAddonHostStep(site, host, step), host.user),
                     logging: "stdoutAndStderr",
                     addPreviousOutputInEnv: false,
-                    triggers: [archive.manifestDigest, archive.archiveSha256],
+                    triggers: [archive.manifestDigest, archive.archiveSha256, provisioned],
                 },
                 { parent, dependsOn: [copy], customTimeouts: { create: "10m", update: "10m" } },
             );

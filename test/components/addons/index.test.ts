@@ -114,6 +114,9 @@ describe("add-ons in the prod stack", () => {
                 const hostComponent = find("edge-estate:index:Host", `${site.id}.${host.id}`);
                 const lastStep = all.filter((r) => r.parent === hostComponent.urn && r.type === "command:remote:Command").at(-1)!;
                 expect(dependsOn(copy, lastStep)).toBe(true);
+                // Re-provisioning the host (new id of its last step) re-runs the copy and the import.
+                expect(copy.inputs.triggers).toContain(`${lastStep.name}-id`);
+                expect(imp.inputs.triggers).toContain(`${lastStep.name}-id`);
             }
         }
     });
