@@ -15,8 +15,10 @@ import type {
     StackValidationPolicy,
 } from "@pulumi/policy";
 import { PACK_ENFORCEMENT, PACK_NAME, policies as packPolicies } from "./policies";
-import { PolicyConfigError, type SiteHosts } from "./policies/config";
-import { K8S_PROVIDER_TYPE } from "./policies/site-capacity";
+import { CLASS_BUDGET } from "./policies/class-budget";
+import { PolicyConfigError, resolveClassBudgetConfig, resolveSiteCapacityConfig, resolveWasmRuntimeConfig, type SiteHosts } from "./policies/config";
+import { K8S_PROVIDER_TYPE, SITE_CAPACITY } from "./policies/site-capacity";
+import { WASM_RUNTIME } from "./policies/wasm-runtime";
 import { pulumiTypeOf, workloadKindOfType } from "./workloads";
 
 // proxy.js has no dependencies; its .d.ts is empty, hence the typed require.
@@ -211,9 +213,28 @@ function callAll<A>(fn: ((args: A, report: (m: string, urn?: string) => void) =>
     }
 }
 
+const RESOLVERS: Record<string, (raw: unknown) => unknown> = {
+    [CLASS_BUDGET]: resolveClassBudgetConfig,
+    [WASM_RUNTIME]: resolveWasmRuntimeConfig,
+    [SITE_CAPACITY]: resolveSiteCapacityConfig,
+};
+
+/** Checks a --policy-pack-config object the way the pack will read it; throws PolicyConfigError naming the problem. */
+export function validatePackConfig(file: PolicyPackConfigFile = {}, policies: Policies = packPolicies): void {
+    for (const [name, { config }] of policySettings(policies, file)) {
+        try {
+            RESOLVERS[name]?.(config);
+        } catch (e) {
+            if (e instanceof PolicyConfigError) throw new PolicyConfigError(`${name}: ${e.message}`);
+            throw e;
+        }
+    }
+}
+
 /** Evaluates every policy of the pack (or `policies`) over the records. Throws PolicyConfigError on bad config. */
 export function evaluateResources(records: PolicyRecord[], options: EvaluateOptions = {}, policies: Policies = packPolicies): PolicyReport {
     const settings = policySettings(policies, options.config);
+    if (policies === packPolicies) validatePackConfig(options.config, policies);
     const violations: Violation[] = [];
     for (const p of policies) {
         const { level, config } = settings.get(p.name)!;

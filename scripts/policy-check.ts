@@ -8,8 +8,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { evaluateObjects, PolicyConfigError, type PolicyReport, type SiteObject } from "../policy-pack/offline";
-import type { SiteHosts } from "../policy-pack/policies/config";
+import { loadStackFile } from "../components/config/load";
+import { ConfigError } from "../components/config/validate";
+import { evaluateObjects, PolicyConfigError, validatePackConfig, type PolicyReport, type SiteObject } from "../policy-pack/offline";
+import { policyConfigFromBudget, type SiteHosts } from "../policy-pack/policies/config";
 
 const USAGE = `usage: npm run policy:check -- [options] PATH...
 
@@ -18,6 +20,9 @@ PATH is a Kubernetes YAML file (multi-document allowed) or a folder searched for
 options:
   --config FILE        policy config in the --policy-pack-config JSON format, e.g.
                        {"container-limits-within-class-budget": {"classes": {"wasm": {"cpu": "500m", "memory": "128Mi"}}}}
+  --stack-file FILE    take the budget (host capacity, K3s reserve, class ceilings) from a Pulumi.<stack>.yaml;
+                       --config entries win over it
+  --print-pack-config  print the resulting policy config as JSON (for pulumi --policy-pack-config) and exit
   --hosts ROLES        the site's hosts as a role list, e.g. server or server,agent,agent
   --servers N          number of K3s servers of the site (with --agents; alternative to --hosts)
   --agents N           number of K3s agents of the site
@@ -34,6 +39,8 @@ class UsageError extends Error {}
 interface Options {
     paths: string[];
     config?: string;
+    stackFile?: string;
+    printPackConfig?: boolean;
     siteHosts?: SiteHosts;
     site?: string;
     json?: string;
@@ -62,6 +69,12 @@ export function parseArgs(argv: string[]): Options | "help" {
                 return "help";
             case "--config":
                 opts.config = value();
+                break;
+            case "--stack-file":
+                opts.stackFile = value();
+                break;
+            case "--print-pack-config":
+                opts.printPackConfig = true;
                 break;
             case "--json":
                 opts.json = value();
@@ -94,7 +107,7 @@ export function parseArgs(argv: string[]): Options | "help" {
         if (hosts.servers + hosts.agents === 0) throw new UsageError("a site needs at least one host");
         opts.siteHosts = hosts;
     }
-    if (!opts.paths.length) throw new UsageError("no PATH given");
+    if (!opts.paths.length && !opts.printPackConfig) throw new UsageError("no PATH given");
     return opts;
 }
 
@@ -170,6 +183,25 @@ function readConfig(file: string): Record<string, unknown> {
     }
 }
 
+/** --stack-file's budget as policy config, with --config entries laid over it policy by policy. */
+function packConfig(opts: Options): Record<string, unknown> | undefined {
+    const file = opts.config ? readConfig(opts.config) : undefined;
+    if (!opts.stackFile) return file;
+    let budget;
+    try {
+        budget = loadStackFile(opts.stackFile).config.budget;
+    } catch (e) {
+        if (e instanceof ConfigError) throw new UsageError(`--stack-file ${opts.stackFile}: ${e.message}`);
+        throw e;
+    }
+    const merged: Record<string, unknown> = { ...policyConfigFromBudget(budget) };
+    for (const [k, v] of Object.entries(file ?? {})) {
+        const base = merged[k];
+        merged[k] = typeof v === "object" && v !== null && !Array.isArray(v) && typeof base === "object" ? { ...(base as object), ...v } : v;
+    }
+    return merged;
+}
+
 export function formatReport(report: PolicyReport): string {
     const lines: string[] = [];
     for (const v of report.violations) {
@@ -193,7 +225,12 @@ export function main(argv: string[]): number {
             console.log(USAGE);
             return 0;
         }
-        const config = opts.config ? readConfig(opts.config) : undefined;
+        const config = packConfig(opts);
+        if (opts.printPackConfig) {
+            validatePackConfig(config);
+            console.log(JSON.stringify(config ?? {}, null, 2));
+            return 0;
+        }
         const objects = loadObjects(opts.paths, opts.site);
         if (!objects.length) throw new UsageError(`no Kubernetes objects found in ${opts.paths.join(", ")}`);
         const report = evaluateObjects(objects, { ...(config ? { config } : {}), ...(opts.siteHosts ? { siteHosts: opts.siteHosts } : {}) });

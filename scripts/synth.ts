@@ -11,6 +11,7 @@ import { loadStackFile } from "../components/config/load";
 import { ConfigError } from "../components/config/validate";
 import { runProgramUnderMocks, SYNTH_SECRET_MARKER } from "./synth/run";
 import { evaluateRecordedResources } from "../policy-pack/offline";
+import { policyConfigFromBudget } from "../policy-pack/policies/config";
 import { writeSynthOutput } from "./synth/write";
 
 const USAGE = "usage: npm run synth -- (--stack NAME | --config-file PATH) [--out DIR]";
@@ -69,7 +70,9 @@ async function main(): Promise<number> {
     const resources = await runProgramUnderMocks(config, args.stack, stack.sshPrivateKeyPlaintext ?? "[secret]");
     const summary = writeSynthOutput(args.out, resources);
     // --- policy pack (issue 5): the pack's own policies over everything rendered -> policy-report.json ---
-    const policyReport = evaluateRecordedResources(resources);
+    // The stack's own budget, so the report uses the numbers Gatekeeper gets (they differ from the pack's defaults
+    // only when Pulumi.<stack>.yaml overrides budget).
+    const policyReport = evaluateRecordedResources(resources, { config: policyConfigFromBudget(config.budget) });
     fs.writeFileSync(path.join(args.out, "policy-report.json"), JSON.stringify(policyReport, null, 2) + "\n");
     for (const v of policyReport.violations) console.error(`synth: policy ${v.enforcementLevel}: ${v.policy}: ${v.message}`);
     console.log(`synth: policy pack: ${policyReport.workloads} workloads, ${policyReport.mandatory} mandatory / ${policyReport.advisory} advisory violations -> policy-report.json`);

@@ -6,6 +6,7 @@
  */
 import type { PolicyConfigSchema } from "@pulumi/policy";
 import { DEFAULT_BUDGET } from "../../components/config/defaults";
+import type { BudgetConfig } from "../../components/config/types";
 import { QuantityError, type Quantity } from "../../components/config/quantity";
 import { cmp, parse, type ResourceName } from "../amount";
 
@@ -216,4 +217,16 @@ export function resolveSiteCapacityConfig(raw: Raw): SiteCapacityConfig {
     const sites: Record<string, SiteHosts> = {};
     for (const [id, v] of Object.entries(obj(o.sites, "sites") ?? {})) sites[id] = hosts(v, { servers: 0, agents: 0 }, `sites.${id}`);
     return { host, k3sReserve, sites, defaultSite: hosts(o.defaultSite, DEFAULT_SITE_HOSTS, "defaultSite") };
+}
+
+/**
+ * The --policy-pack-config content that makes the pack enforce a stack's own budget (Pulumi.<stack>.yaml may
+ * override the defaults; Gatekeeper gets the same numbers from that budget). Policy names are spelled out here
+ * rather than imported so this module stays free of the policy modules.
+ */
+export function policyConfigFromBudget(budget: Pick<BudgetConfig, "host" | "k3sReserve" | "classes">): Record<string, Record<string, unknown>> {
+    return {
+        "container-limits-within-class-budget": { classes: clone(budget.classes) },
+        "site-capacity": { host: clone(budget.host), k3sReserve: clone(budget.k3sReserve) },
+    };
 }

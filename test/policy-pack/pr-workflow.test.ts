@@ -7,6 +7,8 @@ import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
+import { loadStackFile } from "../../components/config/load";
+import { validatePackConfig } from "../../policy-pack/offline";
 
 const ROOT = path.resolve(__dirname, "../..");
 const WORKFLOW = path.join(ROOT, ".github/workflows/pr.yml");
@@ -17,7 +19,7 @@ async function githubErrors(name: string, content: string): Promise<string[]> {
     return JSON.parse(r.stdout) as string[];
 }
 
-type Step = { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; "working-directory"?: string };
+type Step = { if?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; "working-directory"?: string };
 type Job = { needs?: string | string[]; strategy?: { matrix: Record<string, unknown> }; steps: Step[] };
 const doc = () => yaml.load(fs.readFileSync(WORKFLOW, "utf8")) as { on: Record<string, unknown>; jobs: Record<string, Job> };
 
@@ -68,11 +70,22 @@ describe(".github/workflows/pr.yml", () => {
         expect(job.needs).toBe("test");
         const stacks = fs.readdirSync(ROOT).flatMap((f) => (/^Pulumi\.(.+)\.yaml$/.exec(f) ? [/^Pulumi\.(.+)\.yaml$/.exec(f)![1]] : [])).sort();
         expect(stacks).toEqual(expect.arrayContaining(["cn-south", "prod"]));
-        expect([...(job.strategy!.matrix.stack as string[])].sort()).toEqual(stacks);
+        const include = job.strategy!.matrix.include as { stack: string; airgap: boolean }[];
+        expect(include.map((m) => m.stack).sort()).toEqual(stacks);
+        // The airgap flag is the stack's artifacts.mode: those stacks need the artifact cache filled first.
+        for (const m of include) expect(m.airgap).toBe(loadStackFile(path.join(ROOT, `Pulumi.${m.stack}.yaml`)).config.artifacts.mode === "airgap");
+        const fill = job.steps.findIndex((s) => s.if === "${{ matrix.airgap }}");
+        expect(job.steps[fill].run).toContain('scripts/fetch-artifacts.sh --stack "${{ matrix.stack }}"');
+        expect(job.steps[fill].run).toContain("scripts/fetch-gatekeeper-chart.sh");
+        const build = job.steps.findIndex((s) => s.run === "npm run build:wasm");
+        expect(build).toBeGreaterThan(0);
+        expect(fs.existsSync(path.join(ROOT, "scripts/fetch-artifacts.sh")) && fs.existsSync(path.join(ROOT, "scripts/fetch-gatekeeper-chart.sh"))).toBe(true);
         const packInstall = job.steps.findIndex((s) => s.run?.startsWith("npm ci") && s["working-directory"] === "policy-pack");
         const pulumi = job.steps.findIndex((s) => s.uses?.startsWith("pulumi/actions@v"));
         expect(packInstall).toBeGreaterThan(0);
         expect(pulumi).toBeGreaterThan(packInstall);
+        expect(pulumi).toBeGreaterThan(job.steps.findIndex((s) => s.if === "${{ matrix.airgap }}"));
+        expect(pulumi).toBeGreaterThan(job.steps.findIndex((s) => s.run === "npm run build:wasm"));
         const step = job.steps[pulumi];
         expect(step.with).toMatchObject({
             command: "preview",
@@ -82,8 +95,29 @@ describe(".github/workflows/pr.yml", () => {
         });
         for (const key of Object.keys(step.with!)) expect(PULUMI_ACTION_INPUTS.has(key), `unknown pulumi/actions input ${key}`).toBe(true);
         expect(step.env).toEqual({ PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}" });
+        // The policy config comes from the stack's budget, written by an earlier step.
+        expect(step.with!.policyPackConfigs).toBe("${{ runner.temp }}/policy-pack-config.json");
+        const configStep = job.steps.findIndex((s) => s.run?.includes("--print-pack-config"));
+        expect(configStep).toBeGreaterThan(0);
+        expect(configStep).toBeLessThan(pulumi);
         // The pack it previews with is the directory this repo ships, installable with npm ci.
         for (const f of ["PulumiPolicy.yaml", "package.json", "package-lock.json", "index.ts"]) expect(fs.existsSync(path.join(ROOT, "policy-pack", f))).toBe(true);
+    });
+
+    it("the policy-config step's command works for every matrix stack and yields config the pack accepts", () => {
+        const job = doc().jobs.preview;
+        const run = job.steps.find((s) => s.run?.includes("--print-pack-config"))!.run!;
+        const m = /^npm run -s policy:check -- (.*) > "\$RUNNER_TEMP\/policy-pack-config\.json"$/.exec(run.trim());
+        expect(m).not.toBeNull();
+        for (const { stack } of job.strategy!.matrix.include as { stack: string }[]) {
+            const args = m![1].replace("${{ matrix.stack }}", stack).split(" ").map((a) => a.replace(/^"|"$/g, ""));
+            const r = spawnSync(process.execPath, [require.resolve("tsx/cli"), "scripts/policy-check.ts", ...args], { cwd: ROOT, encoding: "utf8" });
+            expect(r.stderr).toBe("");
+            expect(r.status).toBe(0);
+            const cfg = JSON.parse(r.stdout);
+            validatePackConfig(cfg);
+            expect(Object.keys(cfg).sort()).toEqual(["container-limits-within-class-budget", "site-capacity"]);
+        }
     });
 
     it("names no secret value and no registry host", () => {

@@ -65,6 +65,35 @@ describe("npm run policy:check", () => {
         expect(advisory.stdout).toContain("0 mandatory and 5 advisory violations - pass");
     });
 
+    it("--stack-file takes the budget of a stack (as Gatekeeper gets it); --print-pack-config prints it for pulumi", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "policy-check-stack-"));
+        try {
+            const stack = path.join(dir, "Pulumi.tight.yaml");
+            const prod = fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8");
+            // The stack validator insists the tracking component fits its class, so both move together.
+            fs.writeFileSync(
+                stack,
+                `${prod.trimEnd()}\n  edge-estate:budget:\n    classes:\n      wasm: { cpu: 150m, memory: 128Mi }\n` +
+                    `    components:\n      tracking: { requests: { cpu: 50m, memory: 64Mi }, limits: { cpu: 150m, memory: 128Mi } }\n`,
+            );
+            expect(check("--stack-file", path.join(ROOT, "Pulumi.prod.yaml"), f("good")).status).toBe(0);
+            const tight = check("--stack-file", stack, f("good"));
+            expect(tight.status).toBe(1);
+            expect(tight.stdout).toContain("limits.memory 256Mi exceeds the wasm class, runtimeClassName wasmedge ceiling 128Mi");
+            const printed = check("--stack-file", stack, "--print-pack-config");
+            expect(printed.status).toBe(0);
+            expect(JSON.parse(printed.stdout)["container-limits-within-class-budget"].classes).toEqual({ wasm: { cpu: "150m", memory: "128Mi" }, default: { cpu: "1", memory: "1Gi" } });
+            // --config entries win over the stack's budget, policy by policy.
+            const both = check("--stack-file", stack, "--config", f("configs/strict-wasm.json"), "--print-pack-config");
+            expect(JSON.parse(both.stdout)["site-capacity"].host).toEqual({ cpu: "2", memory: "4Gi" });
+            const broken = check("--stack-file", f("good/tracking.yaml"), f("good"));
+            expect(broken.status).toBe(2);
+            expect(broken.stderr).toMatch(/^policy:check: --stack-file .*tracking\.yaml: /);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
     it("unwraps kind: List", () => {
         const r = check(f("list.yaml"));
         expect(r.status).toBe(1);

@@ -2,8 +2,9 @@ import * as fs from "node:fs";
 import * as yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_BUDGET } from "../../../components/config/defaults";
-import { classBudgetSchema, DEFAULT_RUNTIME_CLASSES, resolveClassBudgetConfig, resolveSiteCapacityConfig, siteCapacitySchema, wasmRuntimeSchema } from "../../../policy-pack/policies/config";
+import { classBudgetSchema, DEFAULT_RUNTIME_CLASSES, policyConfigFromBudget, resolveClassBudgetConfig, resolveSiteCapacityConfig, siteCapacitySchema, wasmRuntimeSchema } from "../../../policy-pack/policies/config";
 import { policies } from "../../../policy-pack/policies";
+import { policySettings, validatePackConfig } from "../../../policy-pack/offline";
 
 const pulumiYamlBudget = () => (yaml.load(fs.readFileSync("Pulumi.yaml", "utf8")) as { config: { budget: { default: typeof DEFAULT_BUDGET } } }).config.budget.default;
 
@@ -57,5 +58,17 @@ describe("policy config defaults", () => {
 
     it("no schema uses enforcementLevel as a property (the CLI reserves it)", () => {
         for (const p of policies) expect(Object.keys(p.configSchema?.properties ?? {})).not.toContain("enforcementLevel");
+    });
+
+    it("a stack's budget becomes pack config the pack accepts and reads back unchanged", () => {
+        const budget = { ...DEFAULT_BUDGET, host: { cpu: "4", memory: "8Gi" }, classes: { wasm: { cpu: "500m", memory: "128Mi" }, default: { cpu: "2", memory: "2Gi" } } };
+        const cfg = policyConfigFromBudget(budget);
+        expect(() => validatePackConfig(cfg)).not.toThrow();
+        const settings = policySettings(policies, cfg);
+        const classes = resolveClassBudgetConfig(settings.get("container-limits-within-class-budget")!.config);
+        expect(Object.fromEntries(Object.entries(classes.classes).map(([k, b]) => [k, b.raw]))).toEqual(budget.classes);
+        const site = resolveSiteCapacityConfig(settings.get("site-capacity")!.config);
+        expect(site.host.raw).toEqual(budget.host);
+        expect(site.k3sReserve.server.raw).toEqual(budget.k3sReserve.server);
     });
 });
