@@ -10,8 +10,8 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
-import path from "node:path";
 import { buildAs } from "../../test/scripts/wasmedge-host/fixtures/build";
+import { hostCommand } from "./launcher";
 
 function option(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -67,13 +67,11 @@ server.listen(0, "127.0.0.1", () => console.log("LISTENING " + server.address().
 async function main(): Promise<void> {
   const baseline = process.argv.includes("--baseline");
   const wasm = await buildAs("http-server");
-  const cli = path.join(__dirname, "cli.ts");
+  const host = hostCommand();
   const t0 = process.hrtime.bigint();
   const child = baseline
     ? spawn(process.execPath, ["-e", BASELINE_SERVER], { stdio: ["ignore", "pipe", "inherit"] })
-    : spawn(process.execPath, ["--require", require.resolve("tsx/cjs"), cli, "--env", "HTTP_PORT=0", wasm], {
-        stdio: ["ignore", "pipe", "inherit"],
-      });
+    : spawn(host.command, [...host.args, "--env", "HTTP_PORT=0", wasm], { stdio: ["ignore", "pipe", "inherit"] });
   const port = await new Promise<number>((resolve, reject) => {
     let out = "";
     child.stdout.on("data", (d) => {
@@ -164,7 +162,7 @@ async function main(): Promise<void> {
     `  p99.9        ${pct(99.9).toFixed(3)} ms`,
     `  max          ${sorted[count - 1].toFixed(3)} ms`,
     `  errors       ${errors}`,
-    `  cold start   ${coldMs.toFixed(1)} ms (process spawn to first 200, includes Node + tsx start-up)`,
+    `  cold start   ${coldMs.toFixed(1)} ms (process spawn to first 200, includes Node start-up)`,
     `  server CPU   ${cores.toFixed(2)} cores (${((cores * 1e6) / (count / elapsed)).toFixed(1)} µs of CPU per request)`,
     `  server RSS   ${(peakRss / 1024).toFixed(1)} MiB peak`,
     `  machine      ${require("node:os").cpus().length} CPUs; load generator shares them`,

@@ -6,6 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildAs } from "./fixtures/build";
+import { hostCommand } from "../../../scripts/wasmedge-host/launcher";
 
 const repo = path.resolve(__dirname, "../../..");
 const cli = path.join(repo, "scripts/wasmedge-host/cli.ts");
@@ -43,9 +44,11 @@ describe("wasmedge-host CLI", () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it("dies at once on SIGKILL: connections drop and the port is free", async () => {
+  it("dies at once on SIGKILL: connections drop and the port is free (bundled CLI from hostCommand)", async () => {
     const wasm = await buildAs("echo-server");
-    const child = spawn(process.execPath, [...nodeArgs, "--env", "HTTP_PORT=0", wasm], {
+    const host = hostCommand();
+    expect(host.args[0]).toMatch(/cli\.js$/);
+    const child = spawn(host.command, [...host.args, "--env", "HTTP_PORT=0", wasm], {
       stdio: ["ignore", "pipe", "inherit"],
     });
     const port = await new Promise<number>((resolve, reject) => {
