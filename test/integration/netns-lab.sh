@@ -5,11 +5,12 @@
 #
 #   netns-lab.sh LABDIR NAME...
 #
-# Prints "host NAME ADDRESS" per host, then "ready", then waits until stdin closes (the test ends or dies) and
+# Prints "host NAME ADDRESS NAMESPACE" per host, then "ready", then waits until stdin closes (the test ends or dies) and
 # removes everything it made. The EXIT trap also cleans up on errors and signals. Needs root.
 # Per host LABDIR/NAME/ holds machine-id (bind-mounted over /etc/machine-id inside the host: rewrite it in place
-# to simulate a re-image), ssh_host_ed25519_key[.pub], sshd.pid and sshd.log. LABDIR/client_key is the key that
-# every host's authorized_keys accepts.
+# to simulate a re-image), local-bin/ (bind-mounted over /usr/local/bin inside the host, empty at start),
+# ssh_host_ed25519_key[.pub], sshd.pid and sshd.log. LABDIR/client_key is the key every host accepts.
+# "host NAME ADDRESS NAMESPACE" lines let the test take a host's link down.
 set -euo pipefail
 
 if [[ $# -lt 2 ]]; then
@@ -73,7 +74,7 @@ for name in "$@"; do
     ns="${tag}-${name}"
     dir="$lab/$name"
     address="$subnet.$i"
-    mkdir -p "$dir"
+    mkdir -p "$dir/local-bin"
     ip netns add "$ns"
     namespaces+=("$ns")
     ip link add "${tag}h$i" type veth peer name "${tag}n$i"
@@ -105,14 +106,14 @@ CFG
     # Own hostname and own machine-id for this host only; sshd daemonizes and writes its pid file.
     # shellcheck disable=SC2016 # $1/$2 expand in the inner bash, not here.
     ip netns exec "$ns" unshare --uts --mount --propagation private \
-        bash -c 'hostname "$1" && mount --bind "$2/machine-id" /etc/machine-id && exec /usr/sbin/sshd -f "$2/sshd_config" -E "$2/sshd.log"' \
+        bash -c 'hostname "$1" && mount --bind "$2/machine-id" /etc/machine-id && mount --bind "$2/local-bin" /usr/local/bin && exec /usr/sbin/sshd -f "$2/sshd_config" -E "$2/sshd.log"' \
         sshd-lab "edge-$name" "$dir"
     for _ in $(seq 1 50); do
         [[ -s $dir/sshd.pid ]] && break
         sleep 0.1
     done
     [[ -s $dir/sshd.pid ]] || { echo "netns-lab: sshd for $name did not start; log:" >&2; cat "$dir/sshd.log" >&2; exit 1; }
-    echo "host $name $address"
+    echo "host $name $address $ns"
 done
 echo "ready"
 

@@ -4,6 +4,7 @@
  * facts a real probe returned, so two runs show what a refresh that recorded new facts does to the next `up`.
  * Several runs per test file are fine: each call installs fresh mocks.
  */
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import type { EstateConfig } from "../../../components/config/types";
 import { HOST_PROBE_TYPE } from "../../../components/host/probe";
@@ -36,7 +37,10 @@ export async function registerUnderMocks(config: EstateConfig, machineIds: Recor
                 }
                 if (args.type === "command:remote:Command") state.stdout = "";
                 if (args.type === "random:index/randomPassword:RandomPassword") state.result = `mock-${args.name}`;
-                return { id: `${args.name}-id`, state };
+                // A replaced command gets a new id from the real engine; resources keyed on that id (e.g. an add-on
+                // step that follows its host's last provisioning step) must see the change here too.
+                const replacedBy = args.inputs.triggers === undefined ? "" : `-${createHash("sha256").update(JSON.stringify(args.inputs.triggers)).digest("hex").slice(0, 12)}`;
+                return { id: `${args.name}-id${replacedBy}`, state };
             },
             call(args) {
                 return args.inputs;
