@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildAs, buildWat } from "./fixtures/build";
 import { start } from "./helpers";
 import { runWasm } from "../../../scripts/wasmedge-host/host";
+import { readFunctionImports } from "../../../scripts/wasmedge-host/wasm-imports";
 
 let tmp: string;
 beforeAll(() => {
@@ -116,6 +117,15 @@ describe("linking", () => {
   it("returns FAULT (21) for pointers outside linear memory instead of trapping", async () => {
     const m = start({ wasmPath: await buildWat("fault") });
     expect(await m.exited).toBe(21);
+  });
+
+  it("refuses non-function imports with a clear message (exit 1), after reading past them", async () => {
+    const wasm = await buildWat("imported-memory");
+    const imports = readFunctionImports(fs.readFileSync(wasm));
+    expect(imports).toEqual([{ module: "wasi_snapshot_preview1", name: "sock_accept", params: 3, results: 1 }]);
+    const m = start({ wasmPath: wasm });
+    expect(await m.exited).toBe(1);
+    expect(m.stderr()).toContain("unsupported import env.memory (memory)");
   });
 
   it("rejects a file that is not a Wasm module with a clear message and exit code 1", async () => {
