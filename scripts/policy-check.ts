@@ -137,9 +137,15 @@ function siteFromPath(file: string): string | undefined {
     return i >= 0 && i + 2 < parts.length ? parts[i + 1] : undefined;
 }
 
-export function loadObjects(paths: string[], site?: string): SiteObject[] {
+/**
+ * Objects from files and folders. A file named on the command line must hold only Kubernetes objects; in a folder,
+ * other YAML (Helm values, kustomization.yaml, synth's chart descriptors) is skipped and listed in `skipped`.
+ */
+export function loadObjects(paths: string[], site?: string, skipped: string[] = []): SiteObject[] {
     const out: SiteObject[] = [];
+    const named = new Set(paths.map((p) => path.resolve(p)));
     for (const file of [...new Set(paths.flatMap(yamlFiles))]) {
+        const strict = named.has(path.resolve(file));
         let docs: unknown[];
         try {
             docs = yaml.loadAll(fs.readFileSync(file, "utf8"), undefined, { filename: file });
@@ -156,6 +162,12 @@ export function loadObjects(paths: string[], site?: string): SiteObject[] {
                 if (typeof obj.apiVersion !== "string" || typeof obj.kind !== "string") throw new UsageError(`${at}: not a Kubernetes object (no apiVersion/kind)`);
                 return obj;
             };
+            if (!strict && !(typeof doc === "object" && doc !== null && !Array.isArray(doc) && "apiVersion" in doc && "kind" in doc)) {
+                const d = doc as Record<string, unknown>;
+                const chart = typeof d === "object" && typeof d.type === "string" && d.type.startsWith("kubernetes:helm.sh/");
+                skipped.push(`${where}${chart ? " (Helm chart: its rendered objects are checked by pulumi preview --policy-pack, not offline)" : ""}`);
+                return;
+            }
             const obj = check(doc, where);
             if (obj.kind === "List" || /List$/.test(obj.kind as string)) {
                 const items = obj.items;
@@ -231,7 +243,9 @@ export function main(argv: string[]): number {
             console.log(JSON.stringify(config ?? {}, null, 2));
             return 0;
         }
-        const objects = loadObjects(opts.paths, opts.site);
+        const skipped: string[] = [];
+        const objects = loadObjects(opts.paths, opts.site, skipped);
+        for (const s of skipped) console.error(`policy:check: skipped, not a Kubernetes object: ${s}`);
         if (!objects.length) throw new UsageError(`no Kubernetes objects found in ${opts.paths.join(", ")}`);
         const report = evaluateObjects(objects, { ...(config ? { config } : {}), ...(opts.siteHosts ? { siteHosts: opts.siteHosts } : {}) });
         if (opts.json === "-") console.log(JSON.stringify(report, null, 2));

@@ -94,6 +94,34 @@ describe("npm run policy:check", () => {
         }
     });
 
+    it("gives synth's verdicts on synth's own manifests, and blocks them once a tracking Deployment is broken", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "policy-check-synth-"));
+        try {
+            const synth = spawnSync(process.execPath, [TSX, "scripts/synth.ts", "--stack", "prod", "--out", dir], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
+            expect(synth.status, synth.stderr).toBe(0);
+            const report = JSON.parse(fs.readFileSync(path.join(dir, "policy-report.json"), "utf8"));
+            expect(report.passed).toBe(true);
+            const offline = check("--stack-file", path.join(ROOT, "Pulumi.prod.yaml"), "--json", "-", path.join(dir, "sites"));
+            expect(offline.status).toBe(0);
+            const json = JSON.parse(offline.stdout);
+            expect({ workloads: json.workloads, sites: json.sites, violations: json.violations }).toEqual({ workloads: report.workloads, sites: report.sites, violations: [] });
+            // Helm charts are not rendered offline; the checker says so instead of judging them silently.
+            expect(offline.stderr).toMatch(/skipped, not a Kubernetes object: .*gatekeeper\.yaml \(Helm chart: its rendered objects are checked by pulumi preview --policy-pack, not offline\)/);
+
+            const manifests = path.join(dir, "sites", "hz-xihu", "manifests");
+            const file = fs.readdirSync(manifests).find((f) => /deployment-edge-system-tracking\.yaml$/.test(f))!;
+            const text = fs.readFileSync(path.join(manifests, file), "utf8");
+            expect(text).toMatch(/runtimeClassName: wasmedge/);
+            fs.writeFileSync(path.join(manifests, file), text.replace(/^\s*runtimeClassName: wasmedge\n/m, ""));
+            const broken = check(path.join(dir, "sites"));
+            expect(broken.status).toBe(1);
+            expect(broken.stdout).toMatch(/^BLOCKED  wasm-images-use-wasmedge-runtime: Deployment edge-system\/tracking: container "tracking" runs the Wasm image edge-estate\.local\/logistics-system@sha256:[0-9a-f]{64} but the pod has no runtimeClassName/m);
+            expect(broken.stdout).toContain("1 mandatory and 0 advisory violations - FAIL");
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
     it("unwraps kind: List", () => {
         const r = check(f("list.yaml"));
         expect(r.status).toBe(1);
