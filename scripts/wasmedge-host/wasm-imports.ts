@@ -7,6 +7,8 @@ export interface FunctionImport {
   name: string;
   params: number;
   results: number;
+  /** value type byte of the first result (0x7f i32, 0x7e i64, 0x7d f32, 0x7c f64), 0 if none */
+  resultType: number;
 }
 
 class UnsupportedTypes extends Error {}
@@ -40,10 +42,11 @@ class Reader {
     this.u32();
     if (flags & 1) this.u32();
   }
-  valtype(): void {
+  valtype(): number {
     const t = this.byte();
     // (ref null? heaptype) from the typed function references / GC proposals
     if (t === 0x63 || t === 0x64) this.u32();
+    return t;
   }
 }
 
@@ -54,7 +57,7 @@ export function readFunctionImports(bytes: Uint8Array): FunctionImport[] {
   }
   const r = new Reader(bytes);
   r.pos = 8;
-  const types: Array<{ params: number; results: number } | null> = [];
+  const types: Array<{ params: number; results: number; resultType: number } | null> = [];
   const imports: FunctionImport[] = [];
   while (r.pos < bytes.length) {
     const id = r.byte();
@@ -75,7 +78,7 @@ export function readFunctionImports(bytes: Uint8Array): FunctionImport[] {
         const kind = r.byte();
         if (kind === 0) {
           const t = types[r.u32()];
-          imports.push({ module, name, params: t?.params ?? -1, results: t?.results ?? -1 });
+          imports.push({ module, name, params: t?.params ?? -1, results: t?.results ?? -1, resultType: t?.resultType ?? 0 });
         } else if (kind === 1) {
           r.valtype();
           r.limits();
@@ -100,14 +103,18 @@ export function readFunctionImports(bytes: Uint8Array): FunctionImport[] {
   return imports;
 }
 
-function readTypeEntry(r: Reader, types: Array<{ params: number; results: number } | null>): void {
+function readTypeEntry(r: Reader, types: Array<{ params: number; results: number; resultType: number } | null>): void {
   const form = r.byte();
   if (form === 0x60) {
     const params = r.u32();
     for (let i = 0; i < params; i++) r.valtype();
     const results = r.u32();
-    for (let i = 0; i < results; i++) r.valtype();
-    types.push({ params, results });
+    let resultType = 0;
+    for (let i = 0; i < results; i++) {
+      const t = r.valtype();
+      if (i === 0) resultType = t;
+    }
+    types.push({ params, results, resultType });
     return;
   }
   // Anything else (GC rec groups, structs, arrays) is not used by the modules we run; we record

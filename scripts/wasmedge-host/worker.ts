@@ -1787,6 +1787,9 @@ function sockGetaddrinfo(
 function enosys(): number {
   return E.NOSYS;
 }
+function enosys64(): bigint {
+  return BigInt(E.NOSYS);
+}
 
 type HostFn = (...args: never[]) => unknown;
 
@@ -1932,7 +1935,13 @@ async function main(): Promise<number> {
       if (v2 && decl && decl.params === v2[0]) fn = wasi[v2[1]];
       else fn = wasi[imp.name];
     }
-    ns[imp.name] = (fn ? guard(fn) : enosys) as WebAssembly.ImportValue;
+    let stub: () => unknown = enosys;
+    if (!fn) {
+      // an i64 result must be a BigInt or the call throws a TypeError
+      const decl = declared.find((d) => d.module === imp.module && d.name === imp.name);
+      if (decl?.resultType === 0x7e) stub = enosys64;
+    }
+    ns[imp.name] = (fn ? guard(fn) : stub) as WebAssembly.ImportValue;
   }
 
   let instance: WebAssembly.Instance;

@@ -122,7 +122,9 @@ describe("linking", () => {
   it("refuses non-function imports with a clear message (exit 1), after reading past them", async () => {
     const wasm = await buildWat("imported-memory");
     const imports = readFunctionImports(fs.readFileSync(wasm));
-    expect(imports).toEqual([{ module: "wasi_snapshot_preview1", name: "sock_accept", params: 3, results: 1 }]);
+    expect(imports).toEqual([
+      { module: "wasi_snapshot_preview1", name: "sock_accept", params: 3, results: 1, resultType: 0x7f },
+    ]);
     const m = start({ wasmPath: wasm });
     expect(await m.exited).toBe(1);
     expect(m.stderr()).toContain("unsupported import env.memory (memory)");
