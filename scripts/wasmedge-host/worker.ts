@@ -338,7 +338,8 @@ function sockRecv(s: SockEntry, iovs: number, iovsLen: number, peek: boolean, wa
   for (;;) {
     const seq = Atomics.load(ctl, CTL.SEQ);
     avail = (Atomics.load(hdr, S.R_HEAD) - hdr[S.R_TAIL]) | 0;
-    if (avail > 0 && (!waitAll || avail >= want)) break;
+    // RECV_WAITALL waits for the whole request, or for a full ring if the request is bigger
+    if (avail > 0 && (!waitAll || avail >= want || avail >= RECV_RING)) break;
     const flags = Atomics.load(hdr, S.FLAGS);
     if (flags & FLAG.ERROR) {
       if (avail > 0) break;
