@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# On-call: refresh one region stack and say, in plain words, which sites and hosts are down, re-imaged or drifted.
+#
+#   scripts/oncall-refresh.sh <stack> [extra `pulumi refresh` flags, e.g. --exclude URN --parallel 32]
+#
+# 1. `pulumi refresh --yes --skip-preview -s <stack>`: every host probe connects over SSH and records what is on
+#    the box; a host that does not answer keeps its last known state (a warning, never a failure); the Kubernetes
+#    side of a dead site is skipped with a warning (skipUpdateUnreachable).
+# 2. `pulumi stack export -s <stack>` -> scripts/oncall/summarise.ts prints the summary.
+# Refresh only reads: running this twice in a row changes nothing on the hosts and the second summary shows the
+# same hosts (only the "... ago" times move). The full refresh log is kept in a temp file named at the end.
+# Exit codes: 0 summary printed, 1 refresh failed (the summary of the last good state is still printed), 2 usage.
+set -euo pipefail
+
+usage() {
+    echo "usage: $0 <stack> [extra pulumi refresh flags]" >&2
+    echo "  e.g. $0 cn-east" >&2
+    echo "       $0 cn-east --exclude 'urn:pulumi:cn-east::edge-estate::edge-estate:index:Estate\$edge-estate:index:Site::hz-xihu' --exclude-dependents" >&2
+}
+
+if [[ $# -lt 1 || $1 == -h || $1 == --help ]]; then
+    usage
+    exit 2
+fi
+stack=$1
+shift
+if [[ ! $stack =~ ^[A-Za-z0-9._/-]+$ ]]; then
+    echo "oncall-refresh: '$stack' is not a stack name" >&2
+    usage
+    exit 2
+fi
+command -v pulumi >/dev/null || { echo "oncall-refresh: the pulumi CLI is not on PATH" >&2; exit 1; }
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/.." && pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/oncall-refresh.XXXXXX")
+chmod 0700 "$work"
+log="$work/refresh.log"
+export_file="$work/stack-export.json"
+
+echo "==> pulumi refresh -s $stack (log: $log)"
+refresh_rc=0
+# Probe warnings go to stderr; keep both streams in the log and show them as they come.
+pulumi refresh --yes --skip-preview -s "$stack" "$@" 2>&1 | tee "$log" || refresh_rc=$?
+
+echo
+echo "==> pulumi stack export -s $stack"
+pulumi stack export -s "$stack" --file "$export_file"
+chmod 0600 "$export_file"
+
+echo
+(cd "$repo" && npx --no-install tsx scripts/oncall/summarise.ts --stack "$stack" "$export_file")
+
+warnings=$(grep -c "edge-estate host probe" "$log" || true)
+echo "Probe warnings in the refresh log: $warnings (grep 'edge-estate host probe' $log)"
+if [[ $refresh_rc -ne 0 ]]; then
+    echo "!! pulumi refresh exited $refresh_rc: the summary above is the state as far as the refresh got. See $log." >&2
+    exit 1
+fi
