@@ -325,6 +325,27 @@ async function loadAtRate(port: number, paths: string[], rate: number, seconds: 
   return { requests: done, errors, seconds: Number(process.hrtime.bigint() - start) / 1e9, latUs: Float64Array.from(lat).sort(), statusCounts };
 }
 
+/** Upper bound (ms) of the histogram bucket holding quantile q of the module's own request timing. */
+async function moduleQuantiles(port: number, qs: number[]): Promise<string[]> {
+  const body = await new Promise<string>((resolve, reject) => {
+    const s = net.connect(port, "127.0.0.1");
+    let b = "";
+    s.on("data", (d) => { b += d.toString("latin1"); });
+    s.on("end", () => resolve(b));
+    s.on("error", reject);
+    s.end("GET /metrics HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n");
+  });
+  const buckets: Array<[number, number]> = [];
+  for (const m of body.matchAll(/^tracking_http_request_duration_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)) {
+    buckets.push([m[1] === "+Inf" ? Infinity : Number(m[1]), Number(m[2])]);
+  }
+  const total = buckets[buckets.length - 1]?.[1] ?? 0;
+  return qs.map((q) => {
+    const b = buckets.find(([, c]) => c >= q * total);
+    return b ? (b[0] === Infinity ? "> 1000 ms" : `<= ${b[0] * 1000} ms`) : "n/a";
+  });
+}
+
 function pct(sorted: Float64Array, q: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
@@ -444,6 +465,8 @@ async function main(): Promise<void> {
     row("latency p999", `${(pct(r.latUs, 0.999) / 1000).toFixed(2)} ms`, "< 50 ms");
     row("host CPU during load (all threads)", `${cores.toFixed(2)} cores`, "< 1 core");
     row("host RSS after load (Node + V8 + wasm)", `${(after.rssKb / 1024).toFixed(0)} MiB (peak ${(after.hwmKb / 1024).toFixed(0)} MiB)`, "< 256 MB");
+    const mq = await moduleQuantiles(port, [0.5, 0.99, 0.999]);
+    row("  inside the module (its own histogram) p50 / p99 / p999", mq.join(" / "));
     // Fixed rate (open loop): latency at the issue's reference load.
     const rb = procStat(svc.child.pid!);
     const fr = await loadAtRate(port, paths, RATE, RATE_SECONDS);
