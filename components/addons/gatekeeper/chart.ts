@@ -26,20 +26,30 @@ export interface ChartSource {
     repositoryOpts?: { repo: string };
 }
 
+export interface ChartSourceResult {
+    source: ChartSource;
+    /** Set when the air-gapped chart is not cached yet: synth and previews go on, the install cannot. */
+    warning?: string;
+}
+
 /**
  * download mode: the pinned version from the official repository (the provider fetches it at preview/up).
- * airgap mode: the .tgz that scripts/fetch-gatekeeper-chart.sh cached, refused unless its sha256 is the pin.
+ * airgap mode: the .tgz that scripts/fetch-gatekeeper-chart.sh cached. A cached file whose sha256 is not the pin
+ * is an error; a chart not cached yet is a warning (like the other air-gapped artifacts: synth and PR previews
+ * still render, the install itself needs the file).
  */
-export function gatekeeperChartSource(config: EstateConfig, version: string, projectRoot: string): ChartSource {
-    if (config.artifacts.mode !== "airgap") return { chart: "gatekeeper", version, repositoryOpts: { repo: GATEKEEPER_CHART_REPO } };
+export function gatekeeperChartSource(config: EstateConfig, version: string, projectRoot: string): ChartSourceResult {
+    if (config.artifacts.mode !== "airgap") return { source: { chart: "gatekeeper", version, repositoryOpts: { repo: GATEKEEPER_CHART_REPO } } };
     const pin = GATEKEEPER_CHART_SHA256[version];
     if (!pin) throw new ChartSourceError(`edge-estate:versions.gatekeeper ${JSON.stringify(version)} has no pinned chart sha256 (pinned: ${Object.keys(GATEKEEPER_CHART_SHA256).join(", ")})`);
     const file = path.resolve(projectRoot, config.artifacts.cacheDir, chartFileName(version));
     const fix = `run scripts/fetch-gatekeeper-chart.sh --version ${version} --cache-dir ${config.artifacts.cacheDir} on a connected machine`;
-    if (!fs.existsSync(file)) throw new ChartSourceError(`air-gapped mode needs the Gatekeeper chart ${path.join(config.artifacts.cacheDir, chartFileName(version))}: ${fix}`);
+    if (!fs.existsSync(file)) {
+        return { source: { chart: file }, warning: `air-gapped mode needs the Gatekeeper chart ${path.join(config.artifacts.cacheDir, chartFileName(version))}: ${fix}` };
+    }
     const actual = createHash("sha256").update(fs.readFileSync(file)).digest("hex");
     if (actual !== pin) throw new ChartSourceError(`${file} has sha256 ${actual}, not the pinned ${pin}: delete it and ${fix}`);
-    return { chart: file };
+    return { source: { chart: file } };
 }
 
 /**

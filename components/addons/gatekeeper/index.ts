@@ -5,7 +5,7 @@
  * Under unit-test mocks (and synth) the Chart is one component with its inputs and no children.
  */
 import * as k8s from "@pulumi/kubernetes";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { applyObjects } from "../../k8s/apply";
 import type { SiteAddonsArgs } from "../index";
 import { PROJECT_ROOT } from "../tracking/image";
@@ -21,11 +21,13 @@ export interface GatekeeperResources {
 export function deployGatekeeper(parent: pulumi.ComponentResource, args: SiteAddonsArgs): GatekeeperResources {
     const { config, site, versions, provider } = args;
     const base = { siteId: site.id, provider, parent };
+    const { source, warning } = gatekeeperChartSource(config, versions.gatekeeper, PROJECT_ROOT);
+    if (warning) pulumi.log.warn(`site ${site.id}: ${warning}`);
     const [namespace] = applyObjects([gatekeeperNamespace()], { ...base, dependsOn: args.foundation }).values();
     const chart = new k8s.helm.v4.Chart(
         `${site.id}-gatekeeper`,
         {
-            ...gatekeeperChartSource(config, versions.gatekeeper, PROJECT_ROOT),
+            ...source,
             namespace: GATEKEEPER_NAMESPACE,
             values: gatekeeperChartValues(config),
             skipCrds: false,

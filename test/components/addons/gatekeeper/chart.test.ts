@@ -24,12 +24,14 @@ afterAll(() => {
 
 describe("gatekeeperChartSource", () => {
     it("uses the official repository and the pinned version in download mode", () => {
-        expect(gatekeeperChartSource(config, "3.15.1", root)).toEqual({ chart: "gatekeeper", version: "3.15.1", repositoryOpts: { repo: GATEKEEPER_CHART_REPO } });
+        expect(gatekeeperChartSource(config, "3.15.1", root)).toEqual({ source: { chart: "gatekeeper", version: "3.15.1", repositoryOpts: { repo: GATEKEEPER_CHART_REPO } } });
         expect(config.versions.gatekeeper).toBe("3.15.1");
     });
 
-    it("in air-gapped mode names the script to run when the chart is not cached", () => {
-        expect(() => gatekeeperChartSource(airgap("cache"), "3.15.1", dir)).toThrow(/run scripts\/fetch-gatekeeper-chart\.sh --version 3\.15\.1 --cache-dir cache/);
+    it("in air-gapped mode warns with the script to run when the chart is not cached (synth and previews go on)", () => {
+        const r = gatekeeperChartSource(airgap("cache"), "3.15.1", dir);
+        expect(r.source).toEqual({ chart: path.join(dir, "cache", "gatekeeper-3.15.1.tgz") });
+        expect(r.warning).toMatch(/run scripts\/fetch-gatekeeper-chart\.sh --version 3\.15\.1 --cache-dir cache/);
     });
 
     it("refuses a cached chart whose sha256 is not the pin, and an unpinned version", () => {
@@ -43,7 +45,7 @@ describe("gatekeeperChartSource", () => {
         const file = path.join(dir, "cache", "gatekeeper-0.0.1.tgz");
         fs.writeFileSync(file, "stand-in");
         GATEKEEPER_CHART_SHA256["0.0.1"] = createHash("sha256").update("stand-in").digest("hex");
-        expect(gatekeeperChartSource(airgap("cache"), "0.0.1", dir)).toEqual({ chart: file });
+        expect(gatekeeperChartSource(airgap("cache"), "0.0.1", dir)).toEqual({ source: { chart: file } });
     });
 });
 
