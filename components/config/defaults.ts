@@ -57,7 +57,7 @@ export const DEFAULT_BUDGET: BudgetConfig = {
     components: {
         tracking: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "200m", memory: "256Mi" } },
         broker: { requests: { cpu: "25m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
-        gatekeeperController: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
+        gatekeeperController: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "400m", memory: "512Mi" } },
         gatekeeperAudit: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "300m", memory: "384Mi" } },
         prometheusAgent: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "300m", memory: "256Mi" } },
         nodeExporter: { requests: { cpu: "10m", memory: "24Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
