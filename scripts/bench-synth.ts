@@ -1,0 +1,121 @@
+/**
+ * npm run bench:synth [-- --sizes 10,100,500] [--seed N] [--keep]
+ *
+ * Estate scale: for each size, generates a stack (scripts/generate-stack.ts) into a temp dir and runs the real
+ * `scripts/synth.ts --config-file F --out D` in a fresh child process (the whole program under Pulumi mocks plus
+ * writing every host script and manifest). Prints, per size: resources registered, synth time (as synth reports
+ * it), wall time of the child, peak RSS (GNU time's %M when /usr/bin/time exists), time per site, and the marginal
+ * time per site between sizes (flat = linear growth). Also the size of resources.json, the inputs Pulumi would
+ * keep in state, and from it a rough estimate of what a file backend writes with checkpoints on (it rewrites the
+ * whole state after every step, so roughly resources x state size / 2 ... labelled as an estimate).
+ */
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { generateStackYaml } from "./generate-stack";
+
+const root = path.resolve(__dirname, "..");
+const TSX = path.join(root, "node_modules", ".bin", "tsx");
+const GNU_TIME = "/usr/bin/time";
+
+interface Row {
+    sites: number;
+    hosts: number;
+    resources: number;
+    synthMs: number;
+    wallMs: number;
+    peakRssMiB: number | undefined;
+    inputsMiB: number;
+}
+
+function parseArgs(argv: string[]) {
+    let sizes = [10, 100, 500];
+    let seed = 1;
+    let keep = false;
+    for (let i = 0; i < argv.length; i++) {
+        if (argv[i] === "--sizes") sizes = (argv[++i] ?? "").split(",").map(Number);
+        else if (argv[i] === "--seed") seed = Number(argv[++i]);
+        else if (argv[i] === "--keep") keep = true;
+        else throw new Error(`unknown argument ${argv[i]}; usage: bench-synth [--sizes 10,100,500] [--seed N] [--keep]`);
+    }
+    if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 5000) || !Number.isInteger(seed)) throw new Error("--sizes takes whole numbers 1-5000, --seed a whole number");
+    return { sizes, seed, keep };
+}
+
+function runChild(file: string, out: string): Promise<{ stdout: string; stderr: string; code: number | null; wallMs: number }> {
+    const synthArgs = [path.join(root, "scripts", "synth.ts"), "--config-file", file, "--out", out];
+    const useTime = fs.existsSync(GNU_TIME);
+    const [cmd, args] = useTime ? [GNU_TIME, ["-f", "__bench_peak_rss_kb=%M", TSX, ...synthArgs]] : [TSX, synthArgs];
+    const started = Date.now();
+    return new Promise((resolve) => {
+        const child = spawn(cmd, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => (stdout += d));
+        child.stderr.on("data", (d) => (stderr += d));
+        child.on("close", (code) => resolve({ stdout, stderr, code, wallMs: Date.now() - started }));
+    });
+}
+
+async function main() {
+    const { sizes, seed, keep } = parseArgs(process.argv.slice(2));
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "bench-synth-"));
+    const rows: Row[] = [];
+    const cpu = os.cpus();
+    console.log(`bench:synth on ${new Date().toISOString().slice(0, 10)}: ${cpu.length} cores (${cpu[0]?.model.trim() ?? "?"}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`);
+    console.log(`stacks: scripts/generate-stack.ts --seed ${seed}; each size in a fresh child process (${fs.existsSync(GNU_TIME) ? "peak RSS from GNU time" : "no /usr/bin/time: peak RSS not measured"})`);
+    try {
+        for (const sites of sizes) {
+            const file = path.join(work, `generated-${sites}.yaml`);
+            fs.writeFileSync(file, generateStackYaml({ sites, seed, region: "cn-bench" }));
+            const out = path.join(work, `synth-${sites}`);
+            process.stdout.write(`  ${sites} sites ... `);
+            const r = await runChild(file, out);
+            const m = /synth: \S+: (\d+) resources, (\d+) sites, (\d+) host scripts.*\((\d+) ms\)/.exec(r.stdout);
+            if (r.code !== 0 || !m) throw new Error(`synth of ${sites} sites failed (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+            const rss = /__bench_peak_rss_kb=(\d+)/.exec(r.stderr);
+            const hosts = (fs.readFileSync(file, "utf8").match(/role: (server|agent)/g) ?? []).length;
+            const row: Row = {
+                sites,
+                hosts,
+                resources: Number(m[1]),
+                synthMs: Number(m[4]),
+                wallMs: r.wallMs,
+                peakRssMiB: rss ? Number(rss[1]) / 1024 : undefined,
+                inputsMiB: fs.statSync(path.join(out, "resources.json")).size / 2 ** 20,
+            };
+            rows.push(row);
+            console.log(`${row.resources} resources in ${(row.synthMs / 1000).toFixed(1)} s`);
+            if (!keep) fs.rmSync(out, { recursive: true, force: true });
+        }
+    } finally {
+        if (!keep) fs.rmSync(work, { recursive: true, force: true });
+        else console.log(`kept stacks and synth output in ${work}`);
+    }
+
+    const fmt = (n: number, d = 1) => n.toFixed(d);
+    console.log("");
+    console.log("| sites | hosts | resources | synth s | wall s | peak RSS MiB | ms/site | marginal ms/site | resources.json MiB | est. file-backend checkpoint writes GiB |");
+    console.log("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    rows.forEach((r, i) => {
+        const prev = rows[i - 1];
+        const marginal = prev ? (r.synthMs - prev.synthMs) / (r.sites - prev.sites) : undefined;
+        // State keeps inputs and outputs (about twice resources.json); each of the R steps rewrites it.
+        const checkpointGiB = (r.resources * (2 * r.inputsMiB)) / 2 / 1024;
+        console.log(
+            `| ${r.sites} | ${r.hosts} | ${r.resources} | ${fmt(r.synthMs / 1000)} | ${fmt(r.wallMs / 1000)} | ${r.peakRssMiB === undefined ? "n/a" : fmt(r.peakRssMiB, 0)} | ${fmt(r.synthMs / r.sites, 0)} | ${marginal === undefined ? "-" : fmt(marginal, 0)} | ${fmt(r.inputsMiB)} | ${fmt(checkpointGiB)} |`,
+        );
+    });
+    if (rows.length >= 2) {
+        const a = rows[0];
+        const b = rows[rows.length - 1];
+        const growth = b.synthMs / b.sites / (a.synthMs / a.sites);
+        console.log(`\nper-site time ${a.sites} -> ${b.sites} sites: x${growth.toFixed(2)} (1.0 = perfectly linear; fixed start-up cost makes small stacks look slower per site)`);
+    }
+}
+
+main().catch((e) => {
+    console.error(`bench:synth: ${(e as Error).message}`);
+    process.exit(1);
+});
