@@ -46,7 +46,8 @@ export interface Workload {
     namespace?: string;
     /** undefined when the object has no pod spec where its kind keeps it. */
     podSpec: unknown;
-    podAnnotations: unknown;
+    /** The pod's (template's) labels. */
+    podLabels: unknown;
     runtimeClassName: string | Unknown | undefined;
     containers: ContainerView[];
     /** False when the containers or init containers list itself is unknown (preview). */
@@ -136,7 +137,7 @@ export function extractWorkload(kind: WorkloadKind, obj: unknown, fallbackName: 
         name,
         ...(namespace !== undefined ? { namespace } : {}),
         podSpec,
-        podAnnotations: path(template, "metadata", "annotations"),
+        podLabels: path(template, "metadata", "labels"),
         runtimeClassName: isUnknown(rc) ? UNKNOWN : str(rc),
         containers: [...init.views, ...main.views],
         containersKnown: init.known && main.known && !isUnknown(podSpec),

@@ -53,8 +53,8 @@ export const DEFAULT_RUNTIME_CLASSES: Record<string, string> = { wasmedge: "wasm
 export const DEFAULT_WASM_RUNTIME_CLASS = "wasmedge";
 /** Repository names (last path segment, no tag/digest) of images that are Wasm modules: the tracking service. */
 export const DEFAULT_WASM_IMAGES = ["logistics-system"];
-/** A pod (template) annotation that marks a Wasm workload whatever its image is called. */
-export const DEFAULT_WASM_ANNOTATION = "edge-estate/wasm";
+/** A pod (template) label that marks a Wasm workload whatever its image is called; Gatekeeper's EdgeWasmRuntimeClass uses the same. */
+export const DEFAULT_WASM_LABEL = "edge-estate/runtime=wasm";
 /** The smallest site: what the capacity check assumes when nothing says how many hosts a site has. */
 export const DEFAULT_SITE_HOSTS: SiteHosts = { servers: 1, agents: 0 };
 
@@ -84,10 +84,10 @@ export const wasmRuntimeSchema: PolicyConfigSchema = {
             description: "Image repository names (last path segment) that are Wasm modules.",
             default: [...DEFAULT_WASM_IMAGES],
         },
-        wasmAnnotation: {
+        wasmLabel: {
             type: "string",
-            description: 'Pod annotation that marks a Wasm workload when set to "true".',
-            default: DEFAULT_WASM_ANNOTATION,
+            description: "Pod label (key=value) that marks a Wasm workload whatever its image.",
+            default: DEFAULT_WASM_LABEL,
         },
     },
 };
@@ -178,18 +178,19 @@ export function resolveClassBudgetConfig(raw: Raw): ClassBudgetConfig {
 export interface WasmRuntimeConfig {
     runtimeClassName: string;
     wasmImages: string[];
-    wasmAnnotation: string;
+    wasmLabel: { key: string; value: string };
 }
 
 export function resolveWasmRuntimeConfig(raw: Raw): WasmRuntimeConfig {
     const o = obj(raw, "wasm-images-use-wasmedge-runtime config") ?? {};
     const rc = o.runtimeClassName ?? DEFAULT_WASM_RUNTIME_CLASS;
     const images = o.wasmImages ?? DEFAULT_WASM_IMAGES;
-    const annotation = o.wasmAnnotation ?? DEFAULT_WASM_ANNOTATION;
+    const label = o.wasmLabel ?? DEFAULT_WASM_LABEL;
     if (typeof rc !== "string" || !rc) throw new PolicyConfigError(`runtimeClassName must be a non-empty string`);
     if (!Array.isArray(images) || images.some((i) => typeof i !== "string" || !i)) throw new PolicyConfigError(`wasmImages must be a list of image names`);
-    if (typeof annotation !== "string" || !annotation) throw new PolicyConfigError(`wasmAnnotation must be a non-empty string`);
-    return { runtimeClassName: rc, wasmImages: [...images] as string[], wasmAnnotation: annotation };
+    const m = typeof label === "string" ? /^([^=\s]+)=(\S*)$/.exec(label) : null;
+    if (!m) throw new PolicyConfigError(`wasmLabel must be key=value, got ${JSON.stringify(label)}`);
+    return { runtimeClassName: rc, wasmImages: [...images] as string[], wasmLabel: { key: m[1], value: m[2] } };
 }
 
 export interface SiteCapacityConfig {

@@ -1,7 +1,8 @@
 /**
  * Wasm images need the wasmedge runtime class: without it containerd hands the module to runc, which cannot
  * start a .wasm entrypoint, and the pod crash-loops on the edge host. A workload is Wasm when one of its images
- * is a known Wasm repository (the tracking service, logistics-system) or its pod carries the wasm annotation.
+ * is a known Wasm repository (the tracking service, logistics-system) or its pod carries the label
+ * edge-estate/runtime=wasm (the marker Gatekeeper's EdgeWasmRuntimeClass uses too).
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { field, isUnknown } from "../known";
@@ -31,9 +32,9 @@ export const wasmRuntimePolicy: ResourceValidationPolicy = {
         if (isUnknown(w.runtimeClassName) || w.runtimeClassName === cfg.runtimeClassName) return;
         const actual = w.runtimeClassName === undefined ? "no runtimeClassName" : `runtimeClassName ${w.runtimeClassName}`;
         const fix = `set spec.runtimeClassName: ${cfg.runtimeClassName} on the pod`;
-        const annotation = field(w.podAnnotations, cfg.wasmAnnotation);
-        if (annotation === "true") {
-            report(`${workloadLabel(w)}: the pod is annotated ${cfg.wasmAnnotation}: "true" but has ${actual}; ${fix}`);
+        const { key, value } = cfg.wasmLabel;
+        if (field(w.podLabels, key) === value) {
+            report(`${workloadLabel(w)}: the pod is labelled ${key}=${value} but has ${actual}; ${fix}`);
             return;
         }
         for (const c of w.containers) {

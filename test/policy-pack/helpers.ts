@@ -58,7 +58,7 @@ export interface PodOpts {
     containers?: unknown[];
     initContainers?: unknown[];
     runtimeClassName?: string;
-    annotations?: Record<string, string>;
+    labels?: Record<string, string>;
     overhead?: Record<string, string>;
 }
 
@@ -74,12 +74,12 @@ export function podSpec(o: PodOpts): Record<string, unknown> {
 /** A complete object of `kind` whose pod spec is built from `o`. `replicas` lands where the kind keeps it. */
 export function workload(kind: WorkloadKind, o: PodOpts = {}, extra: { name?: string; namespace?: string; replicas?: unknown; parallelism?: unknown; completions?: unknown } = {}): Record<string, unknown> {
     const metadata = { name: extra.name ?? `demo-${kind.toLowerCase()}`, namespace: extra.namespace ?? "team" };
-    const template = { metadata: { labels: { app: "demo" }, ...(o.annotations ? { annotations: o.annotations } : {}) }, spec: podSpec(o) };
+    const template = { metadata: { labels: { app: "demo", ...o.labels } }, spec: podSpec(o) };
     const base = { apiVersion: API_VERSION[kind], kind, metadata };
     const jobSpec = { ...(extra.parallelism !== undefined ? { parallelism: extra.parallelism } : {}), ...(extra.completions !== undefined ? { completions: extra.completions } : {}), template };
     switch (kind) {
         case "Pod":
-            return { ...base, metadata: { ...metadata, ...(o.annotations ? { annotations: o.annotations } : {}) }, spec: podSpec(o) };
+            return { ...base, metadata: { ...metadata, ...(o.labels ? { labels: o.labels } : {}) }, spec: podSpec(o) };
         case "Job":
             return { ...base, spec: jobSpec };
         case "CronJob":

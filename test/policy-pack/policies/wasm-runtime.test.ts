@@ -27,14 +27,15 @@ describe.each(KINDS)("wasm-images-use-wasmedge-runtime on %s", (kind) => {
         expect(v[0]).toContain('init container "seed" runs the Wasm image logistics-system:1 but the pod has runtimeClassName runc');
     });
 
-    it("blocks a pod annotated edge-estate/wasm=true without the runtime class, whatever the image", () => {
-        const v = checkWorkload(wasmRuntimePolicy, workload(kind, { annotations: { "edge-estate/wasm": "true" }, containers: [container("w", OK_RES, "ghcr.io/acme/sensor-filter:3")] }));
+    it("blocks a pod labelled edge-estate/runtime=wasm without the runtime class, whatever the image", () => {
+        const v = checkWorkload(wasmRuntimePolicy, workload(kind, { labels: { "edge-estate/runtime": "wasm" }, containers: [container("w", OK_RES, "ghcr.io/acme/sensor-filter:3")] }));
         expect(v).toEqual([
-            `${kind} team/demo-${kind.toLowerCase()}: the pod is annotated edge-estate/wasm: "true" but has no runtimeClassName; set spec.runtimeClassName: wasmedge on the pod`,
+            `${kind} team/demo-${kind.toLowerCase()}: the pod is labelled edge-estate/runtime=wasm but has no runtimeClassName; set spec.runtimeClassName: wasmedge on the pod`,
         ]);
     });
 
-    it("leaves ordinary images alone", () => {
+    it("leaves ordinary images and other label values alone", () => {
+        expect(checkWorkload(wasmRuntimePolicy, workload(kind, { labels: { "edge-estate/runtime": "linux" } }))).toEqual([]);
         expect(checkWorkload(wasmRuntimePolicy, workload(kind, { containers: [container("mqtt", OK_RES, "eclipse-mosquitto:2.0.18"), container("x", OK_RES, "acme/logistics-system-db:1")] }))).toEqual([]);
     });
 });
@@ -48,12 +49,16 @@ describe("wasm-images-use-wasmedge-runtime details", () => {
     });
 
     it("takes image names, runtime class and annotation from config", () => {
-        const cfg = { wasmImages: ["sensor-filter"], runtimeClassName: "wasmtime", wasmAnnotation: "acme.io/wasm" };
+        const cfg = { wasmImages: ["sensor-filter"], runtimeClassName: "wasmtime", wasmLabel: "acme.io/kind=wasm" };
         const obj = (rc?: string) => workload("Deployment", { ...(rc ? { runtimeClassName: rc } : {}), containers: [container("f", OK_RES, "acme/sensor-filter:1")] });
         expect(checkWorkload(wasmRuntimePolicy, obj(), cfg)[0]).toContain("set spec.runtimeClassName: wasmtime");
         expect(checkWorkload(wasmRuntimePolicy, obj("wasmedge"), cfg)).toHaveLength(1);
         expect(checkWorkload(wasmRuntimePolicy, obj("wasmtime"), cfg)).toEqual([]);
         expect(() => checkWorkload(wasmRuntimePolicy, obj(), { wasmImages: "logistics-system" })).toThrow(/wasmImages must be a list/);
+        expect(() => checkWorkload(wasmRuntimePolicy, obj(), { wasmLabel: "wasm" })).toThrow(/wasmLabel must be key=value, got "wasm"/);
+        const labelled = workload("Job", { labels: { "acme.io/kind": "wasm" }, containers: [container("f", OK_RES, "busybox:1")] });
+        expect(checkWorkload(wasmRuntimePolicy, labelled, cfg)[0]).toContain("the pod is labelled acme.io/kind=wasm");
+        expect(checkWorkload(wasmRuntimePolicy, labelled)).toEqual([]);
     });
 
     it("during preview: unknown runtime class or image is not judged, known facts still are", () => {
