@@ -51,7 +51,6 @@ export class MqttSession extends Pollable {
   backoffMs: i64 = INITIAL_BACKOFF_MS;
   lastSentMs: i64 = 0;
   lastRecvMs: i64 = 0;
-  pingOutstanding: bool = false;
   skipRemaining: i64 = 0;
   frame: Frame = new Frame();
   pub: Publish = new Publish();
@@ -85,7 +84,7 @@ export class MqttSession extends Pollable {
     if (nowMs >= this.lastRecvMs + ka + ka / 2) { this.fail("broker silent for 1.5x keepalive"); return; }
     if (nowMs >= this.lastSentMs + ka / 2) {
       encodePingreq(this.out);
-      this.pingOutstanding = true;
+      this.lastSentMs = nowMs; // queued counts as sent, or a full socket buffer would spin this timer
       this.flush();
     }
   }
@@ -163,12 +162,12 @@ export class MqttSession extends Pollable {
     if (this.state == ST_IDLE) return; // commit failed and dropped the connection
     if (problem.length > 0) {
       if (!problem.startsWith(REFUSED)) metrics.mqttProtocolErrors++;
-      this.flush();
-      this.fail(problem);
+      this.flush(); // deliver the PUBACKs of what was committed before the bad packet
+      if (this.state != ST_IDLE) this.fail(problem);
       return;
     }
     this.flush();
-    if (eof) this.fail("the broker closed the connection");
+    if (eof && this.state != ST_IDLE) this.fail("the broker closed the connection");
   }
 
   /** Handles every complete packet in the input buffer. Returns "" or a protocol error. */
@@ -278,7 +277,6 @@ export class MqttSession extends Pollable {
     }
     if (t == PINGRESP) {
       if (f.remaining != 0) return "malformed PINGRESP";
-      this.pingOutstanding = false;
       return "";
     }
     return "unexpected packet type " + t.toString();
