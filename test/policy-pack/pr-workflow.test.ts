@@ -56,7 +56,7 @@ describe(".github/workflows/pr.yml", () => {
         const block = /DEBIAN_PACKAGES=\(([\s\S]*?)\n\)/.exec(ciRun)![1];
         const packages = block.split("\n").map((l) => l.replace(/#.*/, "").trim()).join(" ").split(/\s+/).filter(Boolean);
         expect(packages.length).toBeGreaterThan(3);
-        for (const p of packages) expect(apt.split(/\s+/)).toContain(p);
+        for (const p of packages) expect(apt.split(/[\s()"]+/)).toContain(p);
         const runs = steps.map((s) => s.run ?? s.uses ?? "");
         const i = (re: RegExp) => runs.findIndex((r) => re.test(r));
         expect(i(/^actions\/checkout@/)).toBe(0);
@@ -118,6 +118,18 @@ describe(".github/workflows/pr.yml", () => {
             validatePackConfig(cfg);
             expect(Object.keys(cfg).sort()).toEqual(["container-limits-within-class-budget", "site-capacity"]);
         }
+    });
+
+    it("every run: step passes shellcheck (GitHub runs them with bash -e)", () => {
+        const wf = doc();
+        const runs = Object.values(wf.jobs).flatMap((j) => j.steps.flatMap((s) => (s.run ? [s.run] : [])));
+        expect(runs.length).toBeGreaterThan(5);
+        // Expressions are substituted by Actions before bash sees the text; a placeholder stands in for them.
+        const script = runs.map((r) => r.replace(/\$\{\{[^}]*\}\}/g, "placeholder")).join("\n");
+        const r = spawnSync("shellcheck", ["-s", "bash", "-"], { input: `set -e\n${script}\n`, encoding: "utf8" });
+        expect(r.error, "shellcheck must be installed (Debian package shellcheck)").toBeUndefined();
+        expect(r.stdout + r.stderr).toBe("");
+        expect(r.status).toBe(0);
     });
 
     it("names no secret value and no registry host", () => {
