@@ -2,6 +2,8 @@
  * The offline evaluator must give the verdicts the policies give when called the way the runtime calls them:
  * it builds the same args and adds no check of its own.
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { evaluateObjects, evaluateRecordedResources, policySettings } from "../../policy-pack/offline";
 import { policies } from "../../policy-pack/policies";
@@ -66,5 +68,25 @@ describe("offline evaluation", () => {
             { urn: "urn:x::d", type: "kubernetes:apps/v1:Deployment", name: "hz-xihu-deployment-a", provider: prov, inputs: { ...fat, spec: { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: fat.spec } } },
         ]);
         expect(report.violations).toEqual([expect.objectContaining({ policy: "site-capacity", site: "hz-xihu", message: expect.stringMatching(/^site hz-xihu \(1 server, from defaultSite\): CPU requests 2 exceed/) })]);
+    });
+
+    it("nothing outside the pack imports policy-pack/index.ts (constructing the PolicyPack starts a gRPC server that never exits)", () => {
+        const root = path.resolve(__dirname, "../..");
+        const offenders: string[] = [];
+        const walk = (dir: string) => {
+            for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+                const p = path.join(dir, e.name);
+                if (e.isDirectory()) {
+                    if (e.name !== "node_modules" && !e.name.startsWith(".")) walk(p);
+                } else if (/\.(ts|mts|mjs|js)$/.test(e.name) && p !== path.join(root, "policy-pack", "index.ts")) {
+                    const text = fs.readFileSync(p, "utf8");
+                    for (const m of text.matchAll(/(?:from|import|require)\s*\(?\s*["']([^"']*policy-pack(?:\/index)?)["']/g)) {
+                        if (/policy-pack(\/index)?$/.test(m[1])) offenders.push(`${path.relative(root, p)}: ${m[1]}`);
+                    }
+                }
+            }
+        };
+        for (const dir of ["test", "scripts", "components", "policy-pack"]) walk(path.join(root, dir));
+        expect(offenders).toEqual([]);
     });
 });
