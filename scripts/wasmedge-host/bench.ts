@@ -3,7 +3,7 @@
 // own process, and drives it from this process with CONCURRENCY keep-alive connections for
 // DURATION seconds, one request in flight per connection. Prints QPS and latency percentiles,
 // cold start (process start to first 200) and the server's peak RSS.
-//   npm run bench:host [-- --concurrency 64 --duration 10 --warmup 2] [--rate 20000] [--baseline]
+//   npm run bench:host [-- --concurrency 64 --duration 10 --warmup 2 --churn 5000] [--rate 20000] [--baseline]
 // --rate N offers N requests/s in total (paced per connection) instead of the closed loop, to read
 // the latency at a given load.
 // --baseline serves the same bytes from a plain Node net server instead, to show the host's overhead.
@@ -27,6 +27,8 @@ function option(name: string, dflt: number): number {
 const CONCURRENCY = option("concurrency", 64);
 const DURATION_S = option("duration", 10);
 const WARMUP_S = option("warmup", 2);
+/** short-lived connections opened after the main run (connection set-up cost, buffer reuse) */
+const CHURN = option("churn", 5000);
 /** offered load in requests/s; 0 = closed loop (each connection sends as soon as it has its answer) */
 const RATE = process.argv.includes("--rate") ? option("rate", 20000) : 0;
 const REQUEST = Buffer.from("GET /v1/ping HTTP/1.1\r\nHost: bench\r\nUser-Agent: bench-host\r\n\r\n");
@@ -147,6 +149,21 @@ async function main(): Promise<void> {
   const cpu1 = cpuTicks(child.pid!);
   running = false;
   await Promise.all(conns);
+  const rssSteady = rssKb(child.pid!);
+
+  // connection churn: short-lived connections (connect, one request, close), 50 at a time
+  const churnStart = process.hrtime.bigint();
+  let churned = 0;
+  await Promise.all(
+    Array.from({ length: 50 }, async () => {
+      while (churned < CHURN) {
+        churned++;
+        await oneRequest(port);
+      }
+    }),
+  );
+  const churnRate = CHURN / (Number(process.hrtime.bigint() - churnStart) / 1e9);
+  const rssAfterChurn = rssKb(child.pid!);
   clearInterval(rssTimer);
   child.kill("SIGKILL");
 
@@ -164,7 +181,8 @@ async function main(): Promise<void> {
     `  errors       ${errors}`,
     `  cold start   ${coldMs.toFixed(1)} ms (process spawn to first 200, includes Node start-up)`,
     `  server CPU   ${cores.toFixed(2)} cores (${((cores * 1e6) / (count / elapsed)).toFixed(1)} µs of CPU per request)`,
-    `  server RSS   ${(peakRss / 1024).toFixed(1)} MiB peak`,
+    `  server RSS   ${(peakRss / 1024).toFixed(1)} MiB peak (${(rssSteady / 1024).toFixed(1)} MiB after the run)`,
+    `  churn        ${CHURN} short connections at ${churnRate.toFixed(0)}/s; RSS after: ${(rssAfterChurn / 1024).toFixed(1)} MiB`,
     `  machine      ${require("node:os").cpus().length} CPUs; load generator shares them`,
   ];
   process.stdout.write(lines.join("\n") + "\n");

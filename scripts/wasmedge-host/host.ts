@@ -27,6 +27,7 @@ import {
   SEND_RING,
   STATE,
   STREAM_SOCK_BYTES,
+  LISTEN_SOCK_BYTES,
   randomFd,
 } from "./layout";
 import type { WorkerInit } from "./worker";
@@ -492,28 +493,52 @@ export function runWasm(opts: RunWasmOptions): WasmHandle {
 
   // ---------------------------------------------------------------- commands
 
+  // Socket buffers are reused: a SharedArrayBuffer is only freed once both threads have collected
+  // it, and the worker's heap is collected rarely, so connection churn would otherwise pile them up.
+  const streamPool: SharedArrayBuffer[] = [];
+  const noop = () => undefined;
+
+  const recycle = (hs: HostSock) => {
+    const sab = hs.hdr.buffer as SharedArrayBuffer;
+    if (sab.byteLength === STREAM_SOCK_BYTES) {
+      if (streamPool.length < 256) streamPool.push(sab);
+    } else if (sab.byteLength === LISTEN_SOCK_BYTES) {
+      // buffers of sockets the worker opened go back to the worker's pool
+      port.postMessage({ recycle: true, sab });
+    }
+  };
+
   const closeHostSock = (hs: HostSock) => {
     if (hs.closed) return;
     hs.closed = true;
     socks.delete(hs.fd);
     Atomics.store(hs.hdr, S.STATE, STATE.CLOSED);
-    if (hs.server) hs.server.close();
+    // the buffer is reused only once no handler of this socket can touch it any more
+    let reusable = !finished;
+    const server = hs.server;
+    if (server) {
+      server.close();
+      server.removeAllListeners();
+      server.on("error", noop);
+    }
     if (hs.udp) {
       if (hs.type === 1 && ((Atomics.load(hs.hdr, S.W_HEAD) - hs.hdr[S.W_TAIL]) | 0) > 0) flushDatagrams(hs);
       hs.udp.close();
+      reusable = false;
     }
     const sock = hs.sock;
     if (sock) {
       flush(hs, true);
-      sock.removeAllListeners("data");
-      sock.on("data", () => undefined);
-      sock.on("error", () => undefined);
+      sock.removeAllListeners();
+      sock.on("data", noop);
+      sock.on("error", noop);
       if (!sock.destroyed) {
         sock.end();
         sock.once("finish", () => sock.destroy());
         sock.resume();
       }
     }
+    if (reusable) recycle(hs);
   };
 
   const doListen = (hs: HostSock, backlog: number) => {
@@ -527,7 +552,9 @@ export function runWasm(opts: RunWasmOptions): WasmHandle {
         return;
       }
       const fd = randomFd(1, (n) => socks.has(n));
-      const sab = new SharedArrayBuffer(STREAM_SOCK_BYTES);
+      let sab = streamPool.pop();
+      if (sab) new Int32Array(sab, 0, S.HEADER_WORDS).fill(0);
+      else sab = new SharedArrayBuffer(STREAM_SOCK_BYTES);
       const cs = makeSock(fd, sab, hs.family, false);
       Atomics.store(cs.hdr, S.STATE, STATE.CONNECTED);
       setAddr(cs.hdr, S.L_FAM, sock.localAddress, sock.localPort);

@@ -161,6 +161,20 @@ function syncCall(op: number, fd: number, a: number, b: number): number {
   }
 }
 
+/** Buffers of closed sockets the main thread handed back, reused by sock_open. */
+const sabPool: SharedArrayBuffer[] = [];
+
+/** Takes one message off the port: a new accepted socket's buffer, or a buffer to reuse. */
+function readPort(): boolean {
+  const msg = receiveMessageOnPort(port);
+  if (!msg) return false;
+  const m = msg.message as { fd?: number; sab: SharedArrayBuffer; recycle?: boolean };
+  if (m.recycle) {
+    if (sabPool.length < 64) sabPool.push(m.sab);
+  } else arrivedSabs.set(m.fd!, m.sab);
+  return true;
+}
+
 function takeSab(fd: number): SharedArrayBuffer {
   for (;;) {
     const have = arrivedSabs.get(fd);
@@ -168,10 +182,7 @@ function takeSab(fd: number): SharedArrayBuffer {
       arrivedSabs.delete(fd);
       return have;
     }
-    const msg = receiveMessageOnPort(port);
-    if (!msg) throw new Error(`host protocol error: no shared buffer for accepted fd ${fd}`);
-    const m = msg.message as { fd: number; sab: SharedArrayBuffer };
-    arrivedSabs.set(m.fd, m.sab);
+    if (!readPort()) throw new Error(`host protocol error: no shared buffer for accepted fd ${fd}`);
   }
 }
 
@@ -1443,7 +1454,10 @@ function buildImports(): Record<string, HostFn> {
       if (af !== 1 && af !== 2) return E.INVAL;
       if (type !== 1 && type !== 2) return E.INVAL;
       const fd = randomFd(0, (n) => fds.has(n) || arrivedSabs.has(n));
-      const sab = new SharedArrayBuffer(LISTEN_SOCK_BYTES);
+      while (readPort());
+      let sab = sabPool.pop();
+      if (sab) new Int32Array(sab, 0, S.HEADER_WORDS).fill(0);
+      else sab = new SharedArrayBuffer(LISTEN_SOCK_BYTES);
       const s = newSockEntry(fd, sab, af, type, true);
       port.postMessage({ fd, sab });
       fds.set(fd, s);
