@@ -199,12 +199,20 @@ export function renderSummary(summary: StackSummary, stack: string): string {
     if (summary.unprobedHosts.length) out.push("", `Hosts without a probe (run pulumi up once to add them): ${summary.unprobedHosts.join(", ")}`);
     const deadSites = sites.filter((s) => hosts.filter((h) => h.site === s).every((h) => h.condition === "down"));
     if (deadSites.length) {
-        const urns = deadSites.map((s) => hosts.find((h) => h.site === s)!.siteUrn).filter(Boolean);
         out.push("", "A dead site need not block the others: `pulumi up --continue-on-error`, or leave it out entirely:");
-        out.push(`  pulumi up -s ${stack} ${urns.map((u) => `--exclude '${u}'`).join(" ")} --exclude-dependents`);
+        out.push(`  pulumi up -s ${stack} ${deadSites.map(excludeFlags).join(" ")} --exclude-dependents`);
+        for (const s of deadSites) {
+            const clash = sites.filter((o) => o !== s && o.startsWith(`${s}-`));
+            if (clash.length) out.push(`  careful: '**::${s}-*' also matches site ${clash.join(", ")}; list exact URNs with \`pulumi stack --show-urns\` instead`);
+        }
         out.push("  (see docs/day2.md, \"Working around a dead site\")");
     }
     return out.join("\n") + "\n";
+}
+
+/** Every resource of a site is named "<site>", "<site>.<host>..." or "<site>-..." (stable ids, see the components). */
+export function excludeFlags(site: string): string {
+    return `--exclude '**::${site}' --exclude '**::${site}.*' --exclude '**::${site}-*'`;
 }
 
 /** The probe and step-command URNs of one host, for `pulumi up --target/--replace`. */

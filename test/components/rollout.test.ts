@@ -103,6 +103,22 @@ describe("wave rollout under mocks", () => {
         }
     });
 
+    it("add-on bumps (Gatekeeper, Mosquitto, Prometheus) through wave 0 change only the canary sites", async () => {
+        const ADDONS: Partial<Versions> = { gatekeeper: "3.15.2", mosquitto: "2.0.20", prometheus: "v2.53.1" };
+        const previousVersions = { gatekeeper: BASE_VERSIONS.gatekeeper, mosquitto: BASE_VERSIONS.mosquitto, prometheus: BASE_VERSIONS.prometheus };
+        const canary = configOf(rawStack({ versions: { ...BASE_VERSIONS, ...ADDONS }, rollout: { throughWave: 0, previousVersions } }));
+        const after = bySite(await registerUnderMocks(canary), canary);
+        for (const site of canary.sites) {
+            const changed = changedUrns(baseline.get(site.id)!, after.get(site.id)!);
+            if (site.wave === 0) {
+                expect(changed.length, site.id).toBeGreaterThan(0);
+                // Add-ons ride on the site's Kubernetes provider: no host step may change for an add-on bump.
+                expect(changed.filter((u) => u.includes("command:remote:Command")), site.id).toEqual([]);
+                expect(changed.filter((u) => u.endsWith(`::${site.id}-k8s`))).toEqual([]);
+            } else expect(changed, site.id).toEqual([]);
+        }
+    }, 60_000);
+
     it("finishing the rollout (dropping throughWave) changes only the sites that were still behind", async () => {
         const done = configOf(rawStack({ versions: { ...BASE_VERSIONS, ...NEXT } }));
         const after = bySite(await registerUnderMocks(done), done);

@@ -44,6 +44,8 @@ describe("on-call summary", () => {
         expect(out).toContain("fix: scripts/oncall-reprovision-host.sh cn-east sh-pudong srv-a\n");
         expect(out).toContain("fix: scripts/oncall-reprovision-host.sh cn-east sh-pudong wrk-a --force\n");
         expect(out).toMatch(/Sites:\n  hz-xihu    DOWN \(1 down of 1 hosts\)\n  sh-pudong  NEEDS ATTENTION \(1 reimaged-pending, 1 drifted of 2 hosts\)/);
+        expect(out).toContain("pulumi up -s cn-east --exclude '**::hz-xihu' --exclude '**::hz-xihu.*' --exclude '**::hz-xihu-*' --exclude-dependents\n");
+        expect(out).not.toContain("careful:");
         expect(out).not.toMatch(/ciphertext|v1:|PRIVATE KEY|4dabf181/);
     });
 
@@ -80,6 +82,14 @@ describe("on-call summary", () => {
         const s = analyse(rs);
         expect(s.unprobedHosts).toEqual(["sh-pudong/wrk-a"]);
         expect(renderSummary(s, "x")).toContain("Hosts without a probe (run pulumi up once to add them): sh-pudong/wrk-a");
+    });
+
+    it("warns when the exclude pattern for a dead site would also catch another site", () => {
+        const rs = resources();
+        const p = probeOf(rs, "hz-xihu", "srv-a");
+        const twin = { ...p, urn: p.urn.replace("::hz-xihu.srv-a.probe", "::hz-xihu-2.srv-a.probe"), outputs: { ...p.outputs, siteId: "hz-xihu-2", status: "ok" } };
+        const out = renderSummary(analyse([...rs, twin]), "cn-east");
+        expect(out).toContain("careful: '**::hz-xihu-*' also matches site hz-xihu-2");
     });
 
     it("says so when a stack has no probes at all", () => {
