@@ -3,7 +3,7 @@
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import * as http from "node:http";
 import * as net from "node:net";
-import { Service, get, rawExchange, statusCodes, sleep, FakeBroker } from "./harness";
+import { Service, get, rawExchange, statusCodes, sleep, waitFor, FakeBroker } from "./harness";
 
 let svc: Service;
 let broker: FakeBroker;
@@ -189,4 +189,34 @@ describe("HTTP/1.1 server", () => {
     expect(at - t0).toBeGreaterThan(2500);
     expect(at - t0).toBeLessThan(6000);
   }, 15_000);
+
+  it("answers 503 beyond HTTP_MAX_CONNECTIONS and serves again once connections close", async () => {
+    const small = await Service.start({ env: { SITE_ID: "cap", MQTT_PORT: String(broker.port), HTTP_MAX_CONNECTIONS: "4" } });
+    const held: net.Socket[] = [];
+    try {
+      // Closed connections are counted down when their EOF is read; give the start-up probes
+      // time to go, then hold 4 keep-alive connections that each got a 200.
+      await sleep(500);
+      for (let i = 0; i < 4; i++) {
+        const s = net.connect(small.httpPort, "127.0.0.1");
+        s.on("error", () => undefined);
+        held.push(s);
+        const text = await new Promise<string>((resolve) => {
+          let t = "";
+          s.on("data", (d) => { t += d.toString(); if (t.includes("\r\n\r\n")) resolve(t); });
+          s.write("GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n");
+        });
+        expect(statusCodes(text)).toEqual([200]);
+      }
+      const over = await rawExchange(small.httpPort, "GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n");
+      expect(statusCodes(over.text)).toEqual([503]);
+      for (const s of held) s.destroy();
+      held.length = 0;
+      await sleep(200);
+      expect((await get(small.httpPort, "/healthz")).status).toBe(200);
+    } finally {
+      for (const s of held) s.destroy();
+      await small.kill();
+    }
+  });
 });

@@ -1,7 +1,7 @@
 // Start-up: configuration errors stop the service with a message naming the setting,
 // the optional config file, and recovery of the event log (torn tail, foreign file).
 import { describe, it, expect, afterAll } from "vitest";
-import { appendFileSync, readFileSync, writeFileSync, rmSync, mkdirSync } from "node:fs";
+import { appendFileSync, readFileSync, readdirSync, writeFileSync, rmSync, mkdirSync } from "node:fs";
 import * as path from "node:path";
 import { Service, FakeBroker, get, publishPacket, eventJson, tempDir, waitFor } from "./harness";
 
@@ -53,12 +53,15 @@ describe("start-up and configuration", () => {
     await waitFor("5 acks", async () => c.packets.filter((p) => p.type === 4).length === 5);
     await svc.kill();
     await broker.close();
-    // A crash in the middle of an append leaves a partial record.
+    // A crash in the middle of an append leaves a partial record; one in the middle of a
+    // compaction leaves a half-written temp file next to the intact log.
     appendFileSync(path.join(d, "events.log"), Buffer.from([60, 0, 0, 0, 1, 2, 3, 4, 1, 2]));
+    writeFileSync(path.join(d, "events.log.tmp"), "TRKLOG1\n\x05\x00");
     const again = await Service.start({ env: { SITE_ID: "s", MQTT_PORT: "1" }, dataDir: d });
     expect(again.stderr).toMatch(/cut a torn or corrupt tail off the event log.*bytes=10/);
     const r = await get(again.httpPort, "/v1/shipments/T-1");
     expect(JSON.parse(r.body).events).toHaveLength(5);
+    expect(readdirSync(d)).toEqual(["events.log"]);
     await again.kill();
 
     const foreign = dir();
