@@ -137,6 +137,8 @@ export interface ServiceOptions {
 
 export class Service {
   stderr = "";
+  /** the data dir was made by start() and is removed by kill() */
+  ownsDataDir = false;
   private handle: WasmHandle | null = null;
   private child: ChildProcess | null = null;
   exited: Promise<number>;
@@ -164,6 +166,7 @@ export class Service {
     const port = await freePort();
     const dir = opts.dataDir ?? tempDir("tracking-data-");
     const s = new Service(port, dir, opts);
+    s.ownsDataDir = opts.dataDir === undefined;
     let exitCode: number | null = null;
     void s.exited.then((c) => { exitCode = c; });
     await waitFor("the service to answer /healthz", async () => {
@@ -179,10 +182,12 @@ export class Service {
     let stderr = "";
     const err = new PassThrough();
     err.on("data", (d) => { stderr += d.toString(); });
-    const h = runWasm({ wasmPath: WASM_PATH, env, preopens: { "/data": dataDir ?? tempDir("tracking-data-") }, stderr: err, stdout: new PassThrough() });
+    const dir = dataDir ?? tempDir("tracking-data-");
+    const h = runWasm({ wasmPath: WASM_PATH, env, preopens: { "/data": dir }, stderr: err, stdout: new PassThrough() });
     const timer = setTimeout(() => h.kill("SIGKILL"), 10000);
     const code = await h.exited;
     clearTimeout(timer);
+    if (dataDir === undefined) rmSync(dir, { recursive: true, force: true });
     return { code, stderr };
   }
 
@@ -198,6 +203,7 @@ export class Service {
       this.handle?.kill("SIGKILL");
     }
     await this.exited;
+    if (this.ownsDataDir) rmSync(this.dataDir, { recursive: true, force: true });
   }
 
   async metrics(): Promise<Map<string, number>> {
