@@ -28,7 +28,9 @@ import {
   STATE,
   STREAM_SOCK_BYTES,
   LISTEN_SOCK_BYTES,
+  SlotPool,
   randomFd,
+  type Slot,
 } from "./layout";
 import type { WorkerInit } from "./worker";
 
@@ -57,6 +59,9 @@ const SERVICES: Record<string, number> = { http: 80, https: 443, mqtt: 1883, "se
 
 interface HostSock {
   fd: number;
+  slot: Slot;
+  /** opened by the module (sock_open): the slot belongs to the worker's pool */
+  fromWorker: boolean;
   hdr: Int32Array;
   bytes: Uint8Array;
   acc: Int32Array | null;
@@ -109,7 +114,7 @@ function setAddr(hdr: Int32Array, famIdx: number, ip: string | undefined, port: 
   if (!ip) return;
   const b = new Uint8Array(16);
   const fam = ipBytes(ip, b);
-  const words = new Uint8Array(hdr.buffer, (famIdx + 2) * 4, 16);
+  const words = new Uint8Array(hdr.buffer, hdr.byteOffset + (famIdx + 2) * 4, 16);
   words.set(b);
   hdr[famIdx + 1] = port ?? 0;
   Atomics.store(hdr, famIdx, fam);
@@ -195,7 +200,7 @@ export function runWasm(opts: RunWasmOptions): WasmHandle {
   });
 
   const socks = new Map<number, HostSock>();
-  const arrived = new Map<number, SharedArrayBuffer>();
+  const arrived = new Map<number, Slot>();
   let finished = false;
   let resolveExit!: (code: number) => void;
   const exited = new Promise<number>((r) => (resolveExit = r));
@@ -233,7 +238,7 @@ export function runWasm(opts: RunWasmOptions): WasmHandle {
     wake();
   };
 
-  const sabFor = (fd: number): SharedArrayBuffer => {
+  const slotFor = (fd: number): Slot => {
     for (;;) {
       const have = arrived.get(fd);
       if (have) {
@@ -242,16 +247,18 @@ export function runWasm(opts: RunWasmOptions): WasmHandle {
       }
       const msg = receiveMessageOnPort(port);
       if (!msg) throw new Error(`host protocol error: no shared buffer for socket fd ${fd}`);
-      const m = msg.message as { fd: number; sab: SharedArrayBuffer };
-      arrived.set(m.fd, m.sab);
+      const m = msg.message as { fd: number; sab: SharedArrayBuffer; off: number };
+      arrived.set(m.fd, { sab: m.sab, off: m.off });
     }
   };
 
-  const makeSock = (fd: number, sab: SharedArrayBuffer, family: number, withAccept: boolean): HostSock => ({
+  const makeSock = (fd: number, slot: Slot, family: number, fromWorker: boolean): HostSock => ({
     fd,
-    hdr: new Int32Array(sab, 0, S.HEADER_WORDS),
-    bytes: new Uint8Array(sab),
-    acc: withAccept ? new Int32Array(sab, ACCEPT_OFFSET, ACCEPT_SLOTS) : null,
+    slot,
+    fromWorker,
+    hdr: new Int32Array(slot.sab, slot.off, S.HEADER_WORDS),
+    bytes: new Uint8Array(slot.sab, slot.off, fromWorker ? LISTEN_SOCK_BYTES : STREAM_SOCK_BYTES),
+    acc: fromWorker ? new Int32Array(slot.sab, slot.off + ACCEPT_OFFSET, ACCEPT_SLOTS) : null,
     family,
     type: 2,
     sock: null,
@@ -271,7 +278,15 @@ export function runWasm(opts: RunWasmOptions): WasmHandle {
   /** Copies as much of chunk as fits into the receive ring; returns bytes copied. */
   const toRing = (hs: HostSock, chunk: Buffer): number => {
     const hdr = hs.hdr;
-    const head = hdr[S.R_HEAD];
+    let head = hdr[S.R_HEAD];
+    const tail = Atomics.load(hdr, S.R_TAIL);
+    if (head === tail && (head & (RECV_RING - 1)) !== 0) {
+      // empty ring: restart at offset 0, so small messages keep using the same few pages instead
+      // of touching the whole ring (RSS with many connections); the worker reads nothing while empty
+      head = ((head | (RECV_RING - 1)) + 1) | 0;
+      Atomics.store(hdr, S.R_TAIL, head);
+      Atomics.store(hdr, S.R_HEAD, head);
+    }
     const space = RECV_RING - ((head - Atomics.load(hdr, S.R_TAIL)) | 0);
     const n = Math.min(space, chunk.length);
     if (n <= 0) return 0;
@@ -353,7 +368,7 @@ export function runWasm(opts: RunWasmOptions): WasmHandle {
     const sock = hs.sock;
     if (sock === null || (hs.blocked && !force)) return;
     const head = Atomics.load(hdr, S.W_HEAD);
-    const tail = hdr[S.W_TAIL];
+    const tail = Atomics.load(hdr, S.W_TAIL);
     const n = (head - tail) | 0;
     if (n <= 0) return;
     const out = Buffer.allocUnsafe(n);
@@ -436,7 +451,7 @@ export function runWasm(opts: RunWasmOptions): WasmHandle {
     Atomics.and(hdr, S.FLAGS, ~FLAG.FLUSH_PENDING);
     const udp = ensureUdp(hs);
     const head = Atomics.load(hdr, S.W_HEAD);
-    let tail = hdr[S.W_TAIL];
+    let tail = Atomics.load(hdr, S.W_TAIL);
     const h = Buffer.alloc(DGRAM_HDR);
     while (((head - tail) | 0) > 0) {
       ringGet(hs, SEND_OFFSET, SEND_RING, tail, h);
@@ -493,19 +508,13 @@ export function runWasm(opts: RunWasmOptions): WasmHandle {
 
   // ---------------------------------------------------------------- commands
 
-  // Socket buffers are reused: a SharedArrayBuffer is only freed once both threads have collected
-  // it, and the worker's heap is collected rarely, so connection churn would otherwise pile them up.
-  const streamPool: SharedArrayBuffer[] = [];
+  // Socket buffers are reused (see SlotPool); those of sockets the module opened go back to the worker.
+  const streamPool = new SlotPool(STREAM_SOCK_BYTES, 256);
   const noop = () => undefined;
 
   const recycle = (hs: HostSock) => {
-    const sab = hs.hdr.buffer as SharedArrayBuffer;
-    if (sab.byteLength === STREAM_SOCK_BYTES) {
-      if (streamPool.length < 256) streamPool.push(sab);
-    } else if (sab.byteLength === LISTEN_SOCK_BYTES) {
-      // buffers of sockets the worker opened go back to the worker's pool
-      port.postMessage({ recycle: true, sab });
-    }
+    if (hs.fromWorker) port.postMessage({ recycle: true, sab: hs.slot.sab, off: hs.slot.off });
+    else streamPool.give(hs.slot);
   };
 
   const closeHostSock = (hs: HostSock) => {
@@ -552,16 +561,14 @@ export function runWasm(opts: RunWasmOptions): WasmHandle {
         return;
       }
       const fd = randomFd(1, (n) => socks.has(n));
-      let sab = streamPool.pop();
-      if (sab) new Int32Array(sab, 0, S.HEADER_WORDS).fill(0);
-      else sab = new SharedArrayBuffer(STREAM_SOCK_BYTES);
-      const cs = makeSock(fd, sab, hs.family, false);
+      const slot = streamPool.take();
+      const cs = makeSock(fd, slot, hs.family, false);
       Atomics.store(cs.hdr, S.STATE, STATE.CONNECTED);
       setAddr(cs.hdr, S.L_FAM, sock.localAddress, sock.localPort);
       setAddr(cs.hdr, S.P_FAM, sock.remoteAddress, sock.remotePort);
       socks.set(fd, cs);
       attach(cs, sock);
-      port.postMessage({ fd, sab });
+      port.postMessage({ fd, sab: slot.sab, off: slot.off });
       hs.acc![head & (ACCEPT_SLOTS - 1)] = fd;
       Atomics.store(hdr, S.ACC_HEAD, (head + 1) | 0);
       wake();
@@ -703,7 +710,7 @@ export function runWasm(opts: RunWasmOptions): WasmHandle {
 
   const runCommand = (op: number, fd: number, a: number, b: number) => {
     if (op === OP.OPEN) {
-      const hs = makeSock(fd, sabFor(fd), a, true);
+      const hs = makeSock(fd, slotFor(fd), a, true);
       hs.type = b;
       socks.set(fd, hs);
       return;

@@ -110,6 +110,42 @@ export const ACCEPT_OFFSET = SEND_OFFSET + SEND_RING;
 export const STREAM_SOCK_BYTES = ACCEPT_OFFSET;
 export const LISTEN_SOCK_BYTES = ACCEPT_OFFSET + ACCEPT_SLOTS * 4;
 
+/** Where one socket's header and rings live: a byte offset into a shared slab. */
+export interface Slot {
+  sab: SharedArrayBuffer;
+  off: number;
+}
+
+/**
+ * Socket buffers are carved out of large slabs (above glibc's largest mmap threshold, so they are
+ * fresh mmap'ed pages that cost RSS only when touched) and reused LIFO. One SharedArrayBuffer per
+ * socket would come from the malloc heap once glibc raises its threshold, be zeroed (every page
+ * touched) by calloc, and be freed only when both threads have garbage-collected it.
+ */
+export class SlotPool {
+  private readonly free: Slot[] = [];
+  private readonly stride: number;
+  constructor(
+    slotBytes: number,
+    private readonly perSlab: number,
+  ) {
+    this.stride = Math.ceil(slotBytes / 4096) * 4096;
+  }
+  take(): Slot {
+    let slot = this.free.pop();
+    if (!slot) {
+      const sab = new SharedArrayBuffer(this.stride * this.perSlab);
+      for (let i = this.perSlab - 1; i > 0; i--) this.free.push({ sab, off: i * this.stride });
+      slot = { sab, off: 0 };
+    }
+    new Int32Array(slot.sab, slot.off, S.HEADER_WORDS).fill(0);
+    return slot;
+  }
+  give(slot: Slot): void {
+    this.free.push(slot);
+  }
+}
+
 /**
  * Random fds like WasmEdge's generateRandomFdToNode: large and positive as i32. Both threads
  * allocate fds, so the worker takes even numbers and the main thread odd ones.

@@ -24,7 +24,10 @@ import {
   SEND_OFFSET,
   SEND_RING,
   STATE,
+  STREAM_SOCK_BYTES,
+  SlotPool,
   randomFd,
+  type Slot,
 } from "./layout";
 import { readFunctionImports } from "./wasm-imports";
 
@@ -91,7 +94,7 @@ const ctlView = new DataView(init.ctl);
 const port = init.port;
 const fds = new Map<number, Entry>();
 /** SABs of accepted sockets that arrived on the port before the module accepted them */
-const arrivedSabs = new Map<number, SharedArrayBuffer>();
+const arrivedSabs = new Map<number, Slot>();
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
@@ -161,21 +164,20 @@ function syncCall(op: number, fd: number, a: number, b: number): number {
   }
 }
 
-/** Buffers of closed sockets the main thread handed back, reused by sock_open. */
-const sabPool: SharedArrayBuffer[] = [];
+/** Buffers for sock_open; the main thread hands them back when it is done with a closed socket. */
+const slotPool = new SlotPool(LISTEN_SOCK_BYTES, 256);
 
 /** Takes one message off the port: a new accepted socket's buffer, or a buffer to reuse. */
 function readPort(): boolean {
   const msg = receiveMessageOnPort(port);
   if (!msg) return false;
-  const m = msg.message as { fd?: number; sab: SharedArrayBuffer; recycle?: boolean };
-  if (m.recycle) {
-    if (sabPool.length < 64) sabPool.push(m.sab);
-  } else arrivedSabs.set(m.fd!, m.sab);
+  const m = msg.message as { fd?: number; sab: SharedArrayBuffer; off: number; recycle?: boolean };
+  if (m.recycle) slotPool.give({ sab: m.sab, off: m.off });
+  else arrivedSabs.set(m.fd!, { sab: m.sab, off: m.off });
   return true;
 }
 
-function takeSab(fd: number): SharedArrayBuffer {
+function takeSlot(fd: number): Slot {
   for (;;) {
     const have = arrivedSabs.get(fd);
     if (have) {
@@ -186,14 +188,14 @@ function takeSab(fd: number): SharedArrayBuffer {
   }
 }
 
-function newSockEntry(fd: number, sab: SharedArrayBuffer, family: number, type: number, withAccept: boolean): SockEntry {
+function newSockEntry(fd: number, slot: Slot, family: number, type: number, withAccept: boolean): SockEntry {
   return {
     kind: "sock",
     fd,
     family,
-    hdr: new Int32Array(sab, 0, S.HEADER_WORDS),
-    ring: new Uint8Array(sab),
-    acc: withAccept ? new Int32Array(sab, ACCEPT_OFFSET, ACCEPT_SLOTS) : null,
+    hdr: new Int32Array(slot.sab, slot.off, S.HEADER_WORDS),
+    ring: new Uint8Array(slot.sab, slot.off, withAccept ? LISTEN_SOCK_BYTES : STREAM_SOCK_BYTES),
+    acc: withAccept ? new Int32Array(slot.sab, slot.off + ACCEPT_OFFSET, ACCEPT_SLOTS) : null,
     type,
     nonblock: false,
     rdShut: false,
@@ -348,7 +350,7 @@ function sockRecv(s: SockEntry, iovs: number, iovsLen: number, peek: boolean, wa
   let avail = 0;
   for (;;) {
     const seq = Atomics.load(ctl, CTL.SEQ);
-    avail = (Atomics.load(hdr, S.R_HEAD) - hdr[S.R_TAIL]) | 0;
+    avail = (Atomics.load(hdr, S.R_HEAD) - Atomics.load(hdr, S.R_TAIL)) | 0;
     // RECV_WAITALL waits for the whole request, or for a full ring if the request is bigger
     if (avail > 0 && (!waitAll || avail >= want || avail >= RECV_RING)) break;
     const flags = Atomics.load(hdr, S.FLAGS);
@@ -379,7 +381,7 @@ function sockRecv(s: SockEntry, iovs: number, iovsLen: number, peek: boolean, wa
     }
     waitSeq(seq, timeout);
   }
-  let tail = hdr[S.R_TAIL];
+  let tail = Atomics.load(hdr, S.R_TAIL);
   let copied = 0;
   for (let i = 0; i < iovsLen && avail > 0; i++) {
     const buf = dv.getUint32(iovs + i * 8, true);
@@ -454,6 +456,15 @@ function sockSend(s: SockEntry, iovs: number, iovsLen: number): number {
     waitSeq(seq, timeout);
   }
   let head = hdr[S.W_HEAD];
+  if (head === Atomics.load(hdr, S.W_TAIL) && (head & (SEND_RING - 1)) !== 0) {
+    // empty ring: restart at offset 0, so request/response traffic keeps using the same few pages
+    // instead of touching the whole ring (RSS with many connections). The main thread only reads
+    // between W_TAIL and W_HEAD, and there is nothing there.
+    head = ((head | (SEND_RING - 1)) + 1) | 0;
+    Atomics.store(hdr, S.W_TAIL, head);
+    Atomics.store(hdr, S.W_HEAD, head);
+    space = SEND_RING;
+  }
   let copied = 0;
   for (let i = 0; i < iovsLen && space > 0; i++) {
     const buf = dv.getUint32(iovs + i * 8, true);
@@ -522,7 +533,7 @@ function dgramRecv(s: SockEntry, iovs: number, iovsLen: number, peek: boolean, a
   const deadline = s.rcvTimeoutMs > 0 ? performance.now() + s.rcvTimeoutMs : 0;
   for (;;) {
     const seq = Atomics.load(ctl, CTL.SEQ);
-    if (((Atomics.load(hdr, S.R_HEAD) - hdr[S.R_TAIL]) | 0) > 0) break;
+    if (((Atomics.load(hdr, S.R_HEAD) - Atomics.load(hdr, S.R_TAIL)) | 0) > 0) break;
     const flags = Atomics.load(hdr, S.FLAGS);
     if (flags & FLAG.ERROR && !s.errConsumed) {
       s.errConsumed = true;
@@ -536,7 +547,7 @@ function dgramRecv(s: SockEntry, iovs: number, iovsLen: number, peek: boolean, a
     }
     waitSeq(seq, timeout);
   }
-  const tail = hdr[S.R_TAIL];
+  const tail = Atomics.load(hdr, S.R_TAIL);
   ringRead(s.ring, RECV_OFFSET, RECV_RING, tail, recHdr, 0, DGRAM_HDR);
   const len = recView.getUint32(0, true);
   const fam = recView.getUint32(4, true);
@@ -621,8 +632,8 @@ function dgramSend(s: SockEntry, iovs: number, iovsLen: number, fam: number, por
 function sockReadReady(s: SockEntry): number {
   const hdr = s.hdr;
   if (s.type === 1) {
-    if (((Atomics.load(hdr, S.R_HEAD) - hdr[S.R_TAIL]) | 0) > 0) {
-      ringRead(s.ring, RECV_OFFSET, RECV_RING, hdr[S.R_TAIL], recHdr, 0, 4);
+    if (((Atomics.load(hdr, S.R_HEAD) - Atomics.load(hdr, S.R_TAIL)) | 0) > 0) {
+      ringRead(s.ring, RECV_OFFSET, RECV_RING, Atomics.load(hdr, S.R_TAIL), recHdr, 0, 4);
       return recView.getUint32(0, true);
     }
     return Atomics.load(hdr, S.FLAGS) & FLAG.ERROR ? 0 : -1;
@@ -632,7 +643,7 @@ function sockReadReady(s: SockEntry): number {
     const n = (Atomics.load(hdr, S.ACC_HEAD) - hdr[S.ACC_TAIL]) | 0;
     return n > 0 ? n : -1;
   }
-  const avail = (Atomics.load(hdr, S.R_HEAD) - hdr[S.R_TAIL]) | 0;
+  const avail = (Atomics.load(hdr, S.R_HEAD) - Atomics.load(hdr, S.R_TAIL)) | 0;
   if (avail > 0) return avail;
   if (s.rdShut) return 0;
   const flags = Atomics.load(hdr, S.FLAGS);
@@ -705,7 +716,7 @@ function writeSockAddr(s: SockEntry, which: number, addrPtr: number, typePtr: nu
   const buf = dv.getUint32(addrPtr, true);
   const len = dv.getUint32(addrPtr + 4, true);
   const n = fam === 1 ? 4 : 16;
-  const bytes = new Uint8Array(hdr.buffer, (which + 2) * 4, 16);
+  const bytes = new Uint8Array(hdr.buffer, hdr.byteOffset + (which + 2) * 4, 16);
   if (v2) {
     if (len !== 128) return E.INVAL;
     if (buf + 128 > u8.length) return E.FAULT;
@@ -914,7 +925,7 @@ function closeSock(s: SockEntry): void {
     while (tail !== head) {
       const cfd = s.acc[tail & (ACCEPT_SLOTS - 1)];
       tail = (tail + 1) | 0;
-      takeSab(cfd);
+      takeSlot(cfd);
       pushCmd(OP.CLOSE, cfd, 0, 0);
     }
     Atomics.store(s.hdr, S.ACC_TAIL, tail);
@@ -1455,11 +1466,9 @@ function buildImports(): Record<string, HostFn> {
       if (type !== 1 && type !== 2) return E.INVAL;
       const fd = randomFd(0, (n) => fds.has(n) || arrivedSabs.has(n));
       while (readPort());
-      let sab = sabPool.pop();
-      if (sab) new Int32Array(sab, 0, S.HEADER_WORDS).fill(0);
-      else sab = new SharedArrayBuffer(LISTEN_SOCK_BYTES);
-      const s = newSockEntry(fd, sab, af, type, true);
-      port.postMessage({ fd, sab });
+      const slot = slotPool.take();
+      const s = newSockEntry(fd, slot, af, type, true);
+      port.postMessage({ fd, sab: slot.sab, off: slot.off });
       fds.set(fd, s);
       pushCmd(OP.OPEN, fd, af, type);
       dv.setUint32(outFd, fd, true);
@@ -1624,8 +1633,7 @@ function sockAccept(fd: number, flags: number, outFd: number): number {
     if (Atomics.load(hdr, S.ACC_HEAD) !== tail) {
       const cfd = s.acc[tail & (ACCEPT_SLOTS - 1)];
       Atomics.store(hdr, S.ACC_TAIL, (tail + 1) | 0);
-      const sab = takeSab(cfd);
-      fds.set(cfd, newSockEntry(cfd, sab, s.family, s.type, false));
+      fds.set(cfd, newSockEntry(cfd, takeSlot(cfd), s.family, s.type, false));
       dv.setUint32(outFd, cfd, true);
       return E.SUCCESS;
     }
@@ -1673,7 +1681,7 @@ function sockRecvFrom(
   const fam = Atomics.load(hdr, S.P_FAM);
   const buf = dv.getUint32(addr, true);
   const len = dv.getUint32(addr + 4, true);
-  const bytes = new Uint8Array(hdr.buffer, S.P_ADDR * 4, 16);
+  const bytes = new Uint8Array(hdr.buffer, hdr.byteOffset + S.P_ADDR * 4, 16);
   if (fam !== 0) {
     if (len === 128 && v2) {
       dv.setUint16(buf, fam, true);
