@@ -69,6 +69,34 @@ describe("echo server under the host", () => {
     expect((await roundTrip(Buffer.from("still alive"))).toString()).toBe("still alive");
   });
 
+  it("keeps 3000 short connections apart while their buffers are reused (half of them reset)", async () => {
+    let good = 0;
+    for (let round = 0; round < 30; round++) {
+      await Promise.all(
+        Array.from({ length: 100 }, (_, i) => {
+          const payload = crypto.randomBytes(64 + ((round * 100 + i) % 900));
+          if (i % 2 === 1) {
+            // an abrupt client: send, then reset without reading
+            return new Promise<void>((resolve) => {
+              const s = net.connect({ port, host: "127.0.0.1" }, () => {
+                s.write(payload);
+                setImmediate(() => {
+                  s.resetAndDestroy();
+                  resolve();
+                });
+              });
+              s.on("error", () => resolve());
+            });
+          }
+          return roundTrip(payload).then((back) => {
+            if (back.equals(payload)) good++;
+          });
+        }),
+      );
+    }
+    expect(good).toBe(1500);
+  });
+
   it("serves interleaved request/response exchanges on a kept-open connection", async () => {
     const s = net.connect({ port, host: "127.0.0.1" });
     await new Promise((r) => s.once("connect", r));
