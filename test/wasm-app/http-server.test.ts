@@ -71,6 +71,9 @@ describe("HTTP/1.1 server", () => {
     const b = await rawExchange(svc.httpPort, "GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /healthz HTTP/1.0\r\n\r\n");
     expect(statusCodes(b.text)).toEqual([200, 200]);
     expect(b.text).toContain("Connection: keep-alive\r\n");
+    // Absolute-form targets (RFC 9112 3.2.2) are routed by their path.
+    const c = await rawExchange(svc.httpPort, "GET http://edge.local/healthz HTTP/1.1\r\nHost: edge.local\r\n\r\nGET http://edge.local HTTP/1.1\r\nHost: edge.local\r\n\r\n");
+    expect(statusCodes(c.text)).toEqual([200, 404]);
   });
 
   it("rejects bad requests with 400/405/431/501/505 and unknown paths with 404", async () => {

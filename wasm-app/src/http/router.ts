@@ -11,6 +11,8 @@ const METRICS_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 const SHIPMENTS_PREFIX = "/v1/shipments/";
 
 const scratchBody = new ByteBuf(4096);
+// "/" in static memory, for absolute-form targets without a path.
+const ROOT_PATH = memory.data<u8>([47]);
 
 export function reasonPhrase(code: i32): string {
   switch (code) {
@@ -76,7 +78,7 @@ export function route(base: usize, req: HttpRequest, out: ByteBuf): i32 {
   if (n > 7 && (bytesEqual(p, 7, "http://") || (n > 8 && bytesEqual(p, 8, "https://")))) {
     let skip = bytesEqual(p, 7, "http://") ? 7 : 8;
     while (skip < n && load<u8>(p + <usize>skip) != 47) skip++;
-    if (skip >= n) { p = changetype<usize>(String.UTF8.encode("/")); n = 1; }
+    if (skip >= n) { p = ROOT_PATH; n = 1; }
     else { p += <usize>skip; n -= skip; }
   }
   if (n == 0 || load<u8>(p) != 47) return writeError(out, 400, "request target must be an absolute path", req.keepAlive, req.http10, head);
