@@ -353,52 +353,62 @@ function pct(sorted: Float64Array, q: number): number {
 
 // ------------------------------------------------------------- SVG plot
 
-function latencySvg(sorted: Float64Array, title: string, subtitle: string): string {
-  const W = 760, H = 420, L = 70, R = 20, T = 56, B = 60;
+interface Series { label: string; color: string; sorted: Float64Array }
+
+function latencySvg(series: Series[], title: string, subtitle: string): string {
+  const W = 860, H = 500, L = 70, R = 30, T = 60, B = 120;
   const pw = W - L - R, ph = H - T - B;
   // x: percentile on a "nines" scale (0, 90, 99, 99.9, 99.99); y: latency, log10 ms.
   const maxNines = 4;
   const xOf = (q: number) => L + (Math.min(-Math.log10(Math.max(1 - q, 1e-4)), maxNines) / maxNines) * pw;
-  const msVals = Array.from(sorted, (v) => v / 1000);
-  const lo = 0.01, hi = Math.max(100, msVals[msVals.length - 1] ?? 1);
+  const lo = 0.01;
+  const worst = Math.max(...series.map((s) => (s.sorted[s.sorted.length - 1] ?? 1000) / 1000));
+  const hi = Math.pow(10, Math.ceil(Math.log10(Math.max(100, worst))));
   const yOf = (ms: number) => T + ph - ((Math.log10(Math.max(ms, lo)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * ph;
-  const pts: string[] = [];
-  const n = sorted.length;
-  for (let k = 0; k <= 400; k++) {
-    const q = 1 - Math.pow(10, -(k / 400) * maxNines);
-    const idx = Math.min(n - 1, Math.floor(q * n));
-    pts.push(`${xOf(q).toFixed(1)},${yOf(msVals[idx]).toFixed(1)}`);
-  }
-  const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
+  const esc = (t: string) => t.replace(/&/g, "&amp;").replace(/</g, "&lt;");
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
   parts.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
-  parts.push(`<text x="${L}" y="22" font-size="15" font-weight="bold">${esc(title)}</text>`);
-  parts.push(`<text x="${L}" y="40" fill="#555">${esc(subtitle)}</text>`);
-  for (const ms of [0.01, 0.1, 1, 10, 100, 1000].filter((v) => v <= hi)) {
+  parts.push(`<text x="${L}" y="24" font-size="15" font-weight="bold">${esc(title)}</text>`);
+  parts.push(`<text x="${L}" y="42" fill="#555">${esc(subtitle)}</text>`);
+  for (let e = -2; Math.pow(10, e) <= hi; e++) {
+    const ms = Math.pow(10, e);
     const y = yOf(ms).toFixed(1);
     parts.push(`<line x1="${L}" x2="${L + pw}" y1="${y}" y2="${y}" stroke="#e3e3e3"/>`);
-    parts.push(`<text x="${L - 8}" y="${Number(y) + 4}" text-anchor="end">${ms} ms</text>`);
+    parts.push(`<text x="${L - 8}" y="${Number(y) + 4}" text-anchor="end">${ms >= 1 ? ms.toFixed(0) : ms} ms</text>`);
   }
-  for (const [q, label] of [[0, "0%"], [0.5, "50%"], [0.9, "90%"], [0.99, "99%"], [0.999, "99.9%"], [0.9999, "99.99%"]] as const) {
+  for (const [q, label] of [[0, "0%"], [0.9, "90%"], [0.99, "99%"], [0.999, "99.9%"], [0.9999, "99.99%"]] as const) {
     const x = xOf(q).toFixed(1);
     parts.push(`<line x1="${x}" x2="${x}" y1="${T}" y2="${T + ph}" stroke="#e3e3e3"/>`);
     parts.push(`<text x="${x}" y="${T + ph + 18}" text-anchor="middle">${label}</text>`);
   }
-  parts.push(`<text x="${L + pw / 2}" y="${H - 14}" text-anchor="middle" fill="#333">percentile of requests</text>`);
-  // Seed targets as step markers.
-  for (const [q, ms, label] of [[0.5, 15, "p50 target 15 ms"], [0.99, 30, "p99 target 30 ms"], [0.999, 50, "p999 target 50 ms"]] as const) {
-    const x = xOf(q), y = yOf(ms);
-    parts.push(`<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="4" fill="none" stroke="#c0392b" stroke-width="1.5"/>`);
-    parts.push(`<text x="${(x + 7).toFixed(1)}" y="${(y - 6).toFixed(1)}" fill="#c0392b">${label}</text>`);
+  parts.push(`<text x="${L + pw / 2}" y="${T + ph + 38}" text-anchor="middle" fill="#333">percentile of requests (log scale of nines)</text>`);
+  // Seed targets.
+  for (const [q, ms] of [[0.5, 15], [0.99, 30], [0.999, 50]] as const) {
+    parts.push(`<circle cx="${xOf(q).toFixed(1)}" cy="${yOf(ms).toFixed(1)}" r="5" fill="none" stroke="#c0392b" stroke-width="2"/>`);
   }
-  parts.push(`<polyline fill="none" stroke="#1f6fb2" stroke-width="2" points="${pts.join(" ")}"/>`);
-  for (const [q, label] of [[0.5, "p50"], [0.99, "p99"], [0.999, "p999"]] as const) {
-    const ms = pct(sorted, q) / 1000;
-    const x = xOf(q), y = yOf(ms);
-    parts.push(`<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="3.5" fill="#1f6fb2"/>`);
-    parts.push(`<text x="${(x + 6).toFixed(1)}" y="${(y + 15).toFixed(1)}" fill="#1f6fb2">${label} ${ms.toFixed(2)} ms</text>`);
-  }
+  series.forEach((s, si) => {
+    const n = s.sorted.length;
+    if (n === 0) return;
+    const pts: string[] = [];
+    for (let k = 0; k <= 400; k++) {
+      const q = 1 - Math.pow(10, -(k / 400) * maxNines);
+      const idx = Math.min(n - 1, Math.floor(q * n));
+      pts.push(`${xOf(q).toFixed(1)},${yOf(s.sorted[idx] / 1000).toFixed(1)}`);
+    }
+    parts.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${pts.join(" ")}"/>`);
+    for (const q of [0.5, 0.99, 0.999]) {
+      parts.push(`<circle cx="${xOf(q).toFixed(1)}" cy="${yOf(pct(s.sorted, q) / 1000).toFixed(1)}" r="3" fill="${s.color}"/>`);
+    }
+    const ly = T + ph + 60 + si * 18;
+    const lx = L;
+    parts.push(`<line x1="${lx}" x2="${lx + 24}" y1="${ly - 4}" y2="${ly - 4}" stroke="${s.color}" stroke-width="3"/>`);
+    const f = (q: number) => (pct(s.sorted, q) / 1000).toFixed(2);
+    parts.push(`<text x="${lx + 30}" y="${ly}">${esc(s.label)}: p50 ${f(0.5)} / p99 ${f(0.99)} / p999 ${f(0.999)} ms</text>`);
+  });
+  const ny = T + ph + 60 + series.length * 18;
+  parts.push(`<circle cx="${L + 12}" cy="${ny - 4}" r="5" fill="none" stroke="#c0392b" stroke-width="2"/>`);
+  parts.push(`<text x="${L + 30}" y="${ny}" fill="#c0392b">seed targets: p50 15 / p99 30 / p999 50 ms</text>`);
   parts.push(`<rect x="${L}" y="${T}" width="${pw}" height="${ph}" fill="none" stroke="#999"/>`);
   parts.push(`</svg>`);
   return parts.join("\n") + "\n";
@@ -475,9 +485,11 @@ async function main(): Promise<void> {
     row(`fixed rate ${RATE} req/s for ${RATE_SECONDS} s`, `${fr.requests} done at ${rateQps.toFixed(0)} req/s, errors ${fr.errors}`);
     row(`  p50 / p99 / p999 at ${RATE} req/s`, `${(pct(fr.latUs, 0.5) / 1000).toFixed(2)} / ${(pct(fr.latUs, 0.99) / 1000).toFixed(2)} / ${(pct(fr.latUs, 0.999) / 1000).toFixed(2)} ms`, "p99 <= 5 ms (aim)");
     row(`  host CPU at ${RATE} req/s`, `${((ra.cpuTicks - rb.cpuTicks) / 100 / fr.seconds).toFixed(2)} cores`, "< 1 core");
-    writeFileSync(SVG_OUT, latencySvg(fr.latUs,
-      `Tracking service latency by percentile at a fixed ${RATE} req/s (${CONCURRENCY} keep-alive connections)`,
-      `${date}, ${cpus().length} cores, Node WasmEdge-compatible host (not real WasmEdge); circles: seed targets`));
+    writeFileSync(SVG_OUT, latencySvg([
+      { label: `closed loop, ${qps.toFixed(0)} req/s`, color: "#1f6fb2", sorted: r.latUs },
+      { label: `fixed ${RATE} req/s`, color: "#27894a", sorted: fr.latUs },
+    ], `Tracking service HTTP latency by percentile (${CONCURRENCY} keep-alive connections)`,
+    `${date}, ${cpus().length} cores, through the Node WasmEdge-compatible host (not real WasmEdge)`));
     await stopProcess(svc);
 
     // 4. Restart-to-ready with a large event log.
