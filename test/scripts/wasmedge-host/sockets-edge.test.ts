@@ -52,6 +52,9 @@ describe("socket corner cases", () => {
     expect(out.SENDAFTERSHUT).toBe("64"); // EPIPE
     expect(out.POLLHUP).toBe("type=1 err=0 hup=1");
     expect(out.EOF).toBe("0");
+    const timeo = /^errno 6 after (\d+) ms$/.exec(out.RCVTIMEO);
+    expect(timeo, out.RCVTIMEO).not.toBeNull();
+    expect(Number(timeo![1])).toBeGreaterThanOrEqual(79);
     expect(out.RESETRECV).toBe("errno 15"); // ECONNRESET
     expect(out.RESETSEND).toBe("64"); // EPIPE once the reset was reported
     expect(out.DEADCONNECT).toBe("26");
