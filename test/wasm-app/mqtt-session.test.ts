@@ -82,6 +82,7 @@ describe("MQTT client session", () => {
     const rand = rng(0xC0FFEE);
     const targeted: Buffer[] = [
       Buffer.from([0x30, 0xff, 0xff, 0xff, 0xff, 0x01]),                  // 5-byte remaining length
+      Buffer.from([0x30, 0x80, 0x80, 0x80, 0x80]),                        // ...noticed without waiting for a 5th byte
       Buffer.from([0x36, 0x04, 0x00, 0x01, 0x61, 0x00]),                  // PUBLISH QoS 3
       Buffer.from([0x32, 0x05, 0x00, 0x01, 0x61, 0x00, 0x00]),            // QoS 1 with packet id 0
       Buffer.from([0x32, 0x04, 0x00, 0x09, 0x61, 0x62]),                  // topic length overruns the packet

@@ -39,8 +39,8 @@ export function readFrame(ptr: usize, len: i32, f: Frame): i32 {
   let value: i32 = 0;
   let i = 1;
   while (true) {
-    if (i >= len) return FRAME_INCOMPLETE;
     if (i > 4) return FRAME_MALFORMED; // at most 4 length bytes
+    if (i >= len) return FRAME_INCOMPLETE;
     const b = <i32>load<u8>(ptr + <usize>i);
     value += (b & 127) * mult;
     i++;
