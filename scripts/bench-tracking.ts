@@ -325,9 +325,8 @@ async function loadAtRate(port: number, paths: string[], rate: number, seconds: 
   return { requests: done, errors, seconds: Number(process.hrtime.bigint() - start) / 1e9, latUs: Float64Array.from(lat).sort(), statusCounts };
 }
 
-/** Upper bound (ms) of the histogram bucket holding quantile q of the module's own request timing. */
-async function moduleQuantiles(port: number, qs: number[]): Promise<string[]> {
-  const body = await new Promise<string>((resolve, reject) => {
+function metricsText(port: number): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
     const s = net.connect(port, "127.0.0.1");
     let b = "";
     s.on("data", (d) => { b += d.toString("latin1"); });
@@ -335,6 +334,11 @@ async function moduleQuantiles(port: number, qs: number[]): Promise<string[]> {
     s.on("error", reject);
     s.end("GET /metrics HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n");
   });
+}
+
+/** Upper bound (ms) of the histogram bucket holding quantile q of the module's own request timing. */
+async function moduleQuantiles(port: number, qs: number[]): Promise<string[]> {
+  const body = await metricsText(port);
   const buckets: Array<[number, number]> = [];
   for (const m of body.matchAll(/^tracking_http_request_duration_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)) {
     buckets.push([m[1] === "+Inf" ? Infinity : Number(m[1]), Number(m[2])]);
@@ -502,7 +506,8 @@ async function main(): Promise<void> {
     const fillMs = await broker.stream(LOG_EVENTS, (i) => eventPayload(i, bigShipments));
     row(`ingest ${LOG_EVENTS} events into a fresh log`, `${(fillMs / 1000).toFixed(1)} s (${(LOG_EVENTS / (fillMs / 1000)).toFixed(0)} events/s)`);
     const bigRss = procStat(big.child.pid!);
-    row(`host RSS holding ${LOG_EVENTS} events`, `${(bigRss.rssKb / 1024).toFixed(0)} MiB`, "< 256 MB");
+    const wasmMem = Number(/^tracking_wasm_memory_bytes (\d+)$/m.exec(await metricsText(bigPort))?.[1] ?? NaN);
+    row(`host RSS / module linear memory holding ${LOG_EVENTS} events`, `${(bigRss.rssKb / 1024).toFixed(0)} MiB / ${(wasmMem / 2 ** 20).toFixed(0)} MiB`, "< 256 MB");
     await stopProcess(big); // SIGKILL
     const logBytes = statSync(path.join(bigDir, "events.log")).size;
     const again = startHostProcess(bigDir, broker.port, bigPort);
