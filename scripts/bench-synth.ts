@@ -1,11 +1,12 @@
 /**
  * npm run bench:synth [-- --sizes 10,100,500] [--seed N] [--keep]
  *
- * Estate scale: for each size, generates a stack (scripts/generate-stack.ts) into a temp dir and runs the real
- * `scripts/synth.ts --config-file F --out D` in a fresh child process (the whole program under Pulumi mocks plus
- * writing every host script and manifest). Prints, per size: resources registered, synth time (as synth reports
- * it), wall time of the child, peak RSS (GNU time's %M when /usr/bin/time exists), time per site, and the marginal
- * time per site between sizes (flat = linear growth). Also the size of resources.json, the inputs Pulumi would
+ * Estate scale: for each size, generates a stack (scripts/generate-stack.ts) into a temp dir, then in fresh child
+ * processes (1) runs only the program under Pulumi mocks (what `pulumi up` spends in our code: registering every
+ * resource) and (2) runs the real `scripts/synth.ts --config-file F --out D` (program, policy checks, writing
+ * every host script and manifest). Prints, per size: resources registered, program time and its peak RSS, synth
+ * time (as synth reports it) and the synth child's peak RSS (GNU time's %M when /usr/bin/time exists), time per
+ * site and the marginal time per site between sizes (flat = linear growth). Also the size of resources.json, the inputs Pulumi would
  * keep in state, and from it a rough estimate of what a file backend writes with checkpoints on (it rewrites the
  * whole state after every step, so roughly resources x state size / 2 ... labelled as an estimate).
  */
@@ -13,7 +14,9 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { loadStackFile } from "../components/config/load";
 import { generateStackYaml } from "./generate-stack";
+import { runProgramUnderMocks } from "./synth/run";
 
 const root = path.resolve(__dirname, "..");
 const TSX = path.join(root, "node_modules", ".bin", "tsx");
@@ -23,6 +26,8 @@ interface Row {
     sites: number;
     hosts: number;
     resources: number;
+    programMs: number;
+    programRssMiB: number;
     synthMs: number;
     wallMs: number;
     peakRssMiB: number | undefined;
@@ -58,7 +63,34 @@ function runChild(file: string, out: string): Promise<{ stdout: string; stderr: 
     });
 }
 
+const PROGRAM_ONLY = "--program-only";
+
+/** Child mode: the program under mocks only, timed in-process; prints one JSON line. */
+async function programOnly(file: string) {
+    const { config, stack } = loadStackFile(file);
+    const started = process.hrtime.bigint();
+    const resources = await runProgramUnderMocks(config, "bench", stack.sshPrivateKeyPlaintext ?? "[secret]");
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    console.log(`__bench_program=${JSON.stringify({ resources: resources.length, ms, maxRssMiB: process.resourceUsage().maxRSS / 1024 })}`);
+}
+
+function runProgramChild(file: string): Promise<{ resources: number; ms: number; maxRssMiB: number }> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(TSX, [__filename, PROGRAM_ONLY, file], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => (stdout += d));
+        child.stderr.on("data", (d) => (stderr += d));
+        child.on("close", (code) => {
+            const m = /__bench_program=(\{.*\})/.exec(stdout);
+            if (code !== 0 || !m) reject(new Error(`program-only run failed (exit ${code}):\n${stderr.slice(-2000)}`));
+            else resolve(JSON.parse(m[1]));
+        });
+    });
+}
+
 async function main() {
+    if (process.argv[2] === PROGRAM_ONLY) return programOnly(process.argv[3]);
     const { sizes, seed, keep } = parseArgs(process.argv.slice(2));
     const work = fs.mkdtempSync(path.join(os.tmpdir(), "bench-synth-"));
     const rows: Row[] = [];
@@ -70,7 +102,9 @@ async function main() {
             const file = path.join(work, `generated-${sites}.yaml`);
             fs.writeFileSync(file, generateStackYaml({ sites, seed, region: "cn-bench" }));
             const out = path.join(work, `synth-${sites}`);
-            process.stdout.write(`  ${sites} sites ... `);
+            process.stdout.write(`  ${sites} sites: program ... `);
+            const program = await runProgramChild(file);
+            process.stdout.write(`${(program.ms / 1000).toFixed(1)} s; synth ... `);
             const r = await runChild(file, out);
             const m = /synth: \S+: (\d+) resources, (\d+) sites, (\d+) host scripts.*\((\d+) ms\)/.exec(r.stdout);
             if (r.code !== 0 || !m) throw new Error(`synth of ${sites} sites failed (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
@@ -80,6 +114,8 @@ async function main() {
                 sites,
                 hosts,
                 resources: Number(m[1]),
+                programMs: program.ms,
+                programRssMiB: program.maxRssMiB,
                 synthMs: Number(m[4]),
                 wallMs: r.wallMs,
                 peakRssMiB: rss ? Number(rss[1]) / 1024 : undefined,
@@ -96,22 +132,24 @@ async function main() {
 
     const fmt = (n: number, d = 1) => n.toFixed(d);
     console.log("");
-    console.log("| sites | hosts | resources | synth s | wall s | peak RSS MiB | ms/site | marginal ms/site | resources.json MiB | est. file-backend checkpoint writes GiB |");
-    console.log("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    console.log(
+        "| sites | hosts | resources | program s | program ms/site | marginal ms/site | program peak RSS MiB | synth s | synth ms/site | synth peak RSS MiB | resources.json MiB | est. file-backend checkpoint writes GiB |",
+    );
+    console.log("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     rows.forEach((r, i) => {
         const prev = rows[i - 1];
-        const marginal = prev ? (r.synthMs - prev.synthMs) / (r.sites - prev.sites) : undefined;
+        const marginal = prev ? (r.programMs - prev.programMs) / (r.sites - prev.sites) : undefined;
         // State keeps inputs and outputs (about twice resources.json); each of the R steps rewrites it.
         const checkpointGiB = (r.resources * (2 * r.inputsMiB)) / 2 / 1024;
         console.log(
-            `| ${r.sites} | ${r.hosts} | ${r.resources} | ${fmt(r.synthMs / 1000)} | ${fmt(r.wallMs / 1000)} | ${r.peakRssMiB === undefined ? "n/a" : fmt(r.peakRssMiB, 0)} | ${fmt(r.synthMs / r.sites, 0)} | ${marginal === undefined ? "-" : fmt(marginal, 0)} | ${fmt(r.inputsMiB)} | ${fmt(checkpointGiB)} |`,
+            `| ${r.sites} | ${r.hosts} | ${r.resources} | ${fmt(r.programMs / 1000)} | ${fmt(r.programMs / r.sites, 0)} | ${marginal === undefined ? "-" : fmt(marginal, 0)} | ${fmt(r.programRssMiB, 0)} | ${fmt(r.synthMs / 1000)} | ${fmt(r.synthMs / r.sites, 0)} | ${r.peakRssMiB === undefined ? "n/a" : fmt(r.peakRssMiB, 0)} | ${fmt(r.inputsMiB)} | ${fmt(checkpointGiB)} |`,
         );
     });
     if (rows.length >= 2) {
         const a = rows[0];
         const b = rows[rows.length - 1];
-        const growth = b.synthMs / b.sites / (a.synthMs / a.sites);
-        console.log(`\nper-site time ${a.sites} -> ${b.sites} sites: x${growth.toFixed(2)} (1.0 = perfectly linear; fixed start-up cost makes small stacks look slower per site)`);
+        const growth = (x: Row, y: Row, k: "programMs" | "synthMs") => (y[k] / y.sites / (x[k] / x.sites)).toFixed(2);
+        console.log(`\nper-site time ${a.sites} -> ${b.sites} sites: program x${growth(a, b, "programMs")}, synth x${growth(a, b, "synthMs")} (1.0 = linear)`);
     }
 }
 

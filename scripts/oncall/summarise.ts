@@ -228,7 +228,14 @@ function knownHosts(resources: ExportResource[]): string[] {
 
 const USAGE = "usage: summarise.ts [--stack NAME] EXPORT.json | summarise.ts --host-urns SITE HOST EXPORT.json";
 
-export function main(argv: string[], io = { out: (s: string) => process.stdout.write(s), err: (s: string) => process.stderr.write(s) }): number {
+export interface Io {
+    out(text: string): void;
+    err(text: string): void;
+}
+
+const PROCESS_IO: Io = { out: (t) => void process.stdout.write(t), err: (t) => void process.stderr.write(t) };
+
+export function main(argv: string[], io: Io = PROCESS_IO): number {
     let stack = "";
     const positional: string[] = [];
     let urnsFor: [string, string] | undefined;

@@ -154,7 +154,7 @@ describe("HostProbe registration", () => {
         expect(id).toBe(MID);
         const reg = seen.find((s) => s.type === HOST_PROBE_TYPE)!;
         expect(reg).toBeDefined();
-        expect(reg.opts.additionalSecretOutputs).toContain("privateKey");
+        expect((reg.opts as pulumi.CustomResourceOptions).additionalSecretOutputs).toContain("privateKey");
         expect(await pulumi.isSecret(reg.inputs.privateKey)).toBe(true);
         expect(await pulumi.isSecret(pulumi.output(reg.inputs.address))).toBe(false);
     });
