@@ -381,9 +381,12 @@ export function runWasm(opts: RunWasmOptions): WasmHandle {
     if (sock.destroyed || !sock.writable) return;
     if (!sock.write(out) && !hs.blocked) {
       hs.blocked = true;
+      Atomics.or(hdr, S.FLAGS, FLAG.BLOCKED);
       sock.once("drain", () => {
         hs.blocked = false;
-        if (!hs.closed) flush(hs, false);
+        if (hs.closed) return;
+        Atomics.and(hdr, S.FLAGS, ~FLAG.BLOCKED);
+        flush(hs, false);
       });
     }
   };

@@ -98,6 +98,9 @@ export const FLAG = {
   RESUME_PENDING: 32,
   /** the worker waits for room in the send ring: wake it when the main thread frees some */
   WANT_SPACE: 64,
+  /** Node's write buffer for this socket is over its high-water mark: the send ring will not drain
+   *  until the peer reads (what a full kernel send buffer means) */
+  BLOCKED: 128,
 } as const;
 
 export const HEADER_BYTES = S.HEADER_WORDS * 4;

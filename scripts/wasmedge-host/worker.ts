@@ -423,6 +423,7 @@ function sockSend(s: SockEntry, iovs: number, iovsLen: number): number {
   const hdr = s.hdr;
   const total = iovTotal(iovs, iovsLen);
   const deadline = s.sndTimeoutMs > 0 ? performance.now() + s.sndTimeoutMs : 0;
+  let nbDeadline = 0;
   let space = 0;
   for (;;) {
     const seq = Atomics.load(ctl, CTL.SEQ);
@@ -444,7 +445,12 @@ function sockSend(s: SockEntry, iovs: number, iovsLen: number): number {
     if (total === 0) return E.SUCCESS;
     space = SEND_RING - ((hdr[S.W_HEAD] - Atomics.load(hdr, S.W_TAIL)) | 0);
     if (space > 0) break;
-    if (s.nonblock) return E.AGAIN;
+    if (s.nonblock) {
+      // A kernel would still take the data while the peer keeps reading; here the ring is only
+      // the front of that buffer, so give the main thread a moment to move it on unless Node's
+      // own buffer is already full (BLOCKED), which is when a real send would give EAGAIN.
+      if (flags & FLAG.BLOCKED || performance.now() - (nbDeadline ||= performance.now()) > 20) return E.AGAIN;
+    }
     let timeout = 1000;
     if (deadline) {
       timeout = deadline - performance.now();

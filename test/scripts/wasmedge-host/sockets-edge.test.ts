@@ -9,6 +9,8 @@ import { start } from "./helpers";
 let server: net.Server;
 let port: number;
 let deadPort: number;
+let hold: net.Server;
+let holdPort: number;
 
 beforeAll(async () => {
   server = net.createServer({ allowHalfOpen: true }, (s) => {
@@ -22,16 +24,26 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   port = (server.address() as net.AddressInfo).port;
+  hold = net.createServer((s) => {
+    s.pause();
+    setTimeout(() => s.resume(), 300);
+    s.on("error", () => undefined);
+  });
+  await new Promise<void>((r) => hold.listen(0, "127.0.0.1", r));
+  holdPort = (hold.address() as net.AddressInfo).port;
   const probe = net.createServer();
   await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
   deadPort = (probe.address() as net.AddressInfo).port;
   await new Promise((r) => probe.close(r));
 });
-afterAll(() => server?.close());
+afterAll(() => {
+  server?.close();
+  hold?.close();
+});
 
 describe("socket corner cases", () => {
   it("match WasmEdge's errnos and poll flags", async () => {
-    const m = start({ wasmPath: await buildAs("sockets-edge"), env: { PORT: String(port), DEAD_PORT: String(deadPort) } });
+    const m = start({ wasmPath: await buildAs("sockets-edge"), env: { PORT: String(port), DEAD_PORT: String(deadPort), HOLD_PORT: String(holdPort) } });
     const code = await m.exited;
     const out = Object.fromEntries(
       m
@@ -61,6 +73,8 @@ describe("socket corner cases", () => {
     expect(out.DEADPOLL).toBe("type=2 err=0 hup=1"); // no errno in the event, HANGUP set
     expect(out.DEADSOERR).toBe("111"); // raw Linux ECONNREFUSED via getsockopt
     expect(out.DEADSOERR2).toBe("0");
+    expect(out.SENDFULL).toBe("6 more-than-ring"); // EAGAIN once the ring and the kernel are full
+    expect(out.POLLWFULL).toBe("type=2 err=0 hup=0"); // writable again once the peer reads
     expect(out.NUMERICHOST).toBe("84"); // AINONAME
     expect(out.SERVICE).toBe("0 port=80");
     expect(out.AIMEMORY).toBe("82");
