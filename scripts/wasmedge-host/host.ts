@@ -553,6 +553,25 @@ export function runWasm(opts: RunWasmOptions): WasmHandle {
     if (reusable) recycle(hs);
   };
 
+  /**
+   * Node binds TCP only together with listen/connect, so bind is checked with a short-lived probe
+   * listener: the module gets EADDRINUSE/EADDRNOTAVAIL from sock_bind as with WasmEdge, and port 0
+   * is resolved to the ephemeral port that the later listen or connect then uses.
+   */
+  const probeBind = (hs: HostSock, host: string, port: number) => {
+    const probe = net.createServer();
+    probe.once("error", (err) => respond(errnoOf(err)));
+    probe.listen({ host, port, exclusive: true }, () => {
+      const actual = (probe.address() as net.AddressInfo).port;
+      probe.close(() => {
+        hs.bindHost = host;
+        hs.bindPort = actual;
+        setAddr(hs.hdr, S.L_FAM, host, actual);
+        respond(E.SUCCESS);
+      });
+    });
+  };
+
   const doListen = (hs: HostSock, backlog: number) => {
     const server = net.createServer({ allowHalfOpen: true, noDelay: true });
     hs.server = server;
@@ -759,11 +778,14 @@ export function runWasm(opts: RunWasmOptions): WasmHandle {
           respond(E.INVAL);
           break;
         }
-        hs.bindHost = ipString(family, ctlBytes.subarray(ARG_OFFSET + 8, ARG_OFFSET + 24));
-        hs.bindPort = ctlView.getUint32(ARG_OFFSET + 4, true);
-        setAddr(hs.hdr, S.L_FAM, hs.bindHost, hs.bindPort);
-        if (hs.type === 1) udpBind(hs);
-        else respond(E.SUCCESS);
+        const host = ipString(family, ctlBytes.subarray(ARG_OFFSET + 8, ARG_OFFSET + 24));
+        const port = ctlView.getUint32(ARG_OFFSET + 4, true);
+        if (hs.type === 1) {
+          hs.bindHost = host;
+          hs.bindPort = port;
+          setAddr(hs.hdr, S.L_FAM, host, port);
+          udpBind(hs);
+        } else probeBind(hs, host, port);
         break;
       }
       case OP.LISTEN:

@@ -128,6 +128,18 @@ describe("exit", () => {
   });
 });
 
+describe("bind", () => {
+  it("reports EADDRINUSE (3) from sock_bind when the port is taken", async () => {
+    const taken = net.createServer();
+    await new Promise<void>((r) => taken.listen(0, "127.0.0.1", r));
+    const busy = (taken.address() as net.AddressInfo).port;
+    const m = start({ wasmPath: await buildAs("echo-server"), env: { HTTP_PORT: String(busy) } });
+    expect(await m.exited).toBe(100 + 3);
+    expect(m.stdout()).toContain("sock_bind failed: errno 3");
+    taken.close();
+  });
+});
+
 describe("kill", () => {
   it("stops a module blocked in poll_oneoff at once and frees its port (exit 128+9)", async () => {
     const wasm = await buildAs("echo-server");
