@@ -278,6 +278,9 @@ async function loadAtRate(port: number, paths: string[], rate: number, seconds: 
   const socks: net.Socket[] = [];
   const total = Math.floor(rate * seconds);
   let start = 0n;
+  // How many requests are due by now. Also evaluated on every response, so the schedule
+  // does not depend only on the 1 ms timer (whose lateness would count as latency).
+  const dueNow = () => Math.min(total, Math.floor((Number(process.hrtime.bigint() - start) / 1e9) * rate));
   // Request k is due at start + k / rate.
   const sendOn = (s: net.Socket & { sentDue?: bigint }) => {
     s.sentDue = start + BigInt(Math.round((sent / rate) * 1e9));
@@ -305,6 +308,7 @@ async function loadAtRate(port: number, paths: string[], rate: number, seconds: 
         lat.push(Number(process.hrtime.bigint() - s.sentDue!) / 1000);
         statusCounts.set(code, (statusCounts.get(code) ?? 0) + 1);
         done++;
+        due = dueNow();
         if (sent < due) sendOn(s); else idle.push(s);
       }
     });
@@ -313,7 +317,7 @@ async function loadAtRate(port: number, paths: string[], rate: number, seconds: 
   await new Promise<void>((resolve) => {
     const tick = () => {
       const now = process.hrtime.bigint();
-      due = Math.min(total, Math.floor((Number(now - start) / 1e9) * rate));
+      due = dueNow();
       while (sent < due && idle.length > 0) sendOn(idle.pop()!);
       if (done + errors >= total) { resolve(); return; }
       if (Number(now - start) / 1e9 > seconds + 10) { resolve(); return; } // give up on stragglers
