@@ -68,7 +68,7 @@ server.listen(0, "127.0.0.1", () => console.log("LISTENING " + server.address().
 
 async function main(): Promise<void> {
   const baseline = process.argv.includes("--baseline");
-  const wasm = await buildAs("http-server");
+  const wasm = await buildAs("http-server", 3);
   const host = hostCommand();
   const t0 = process.hrtime.bigint();
   const child = baseline
