@@ -612,7 +612,7 @@ export function runWasm(opts: RunWasmOptions): WasmHandle {
       }
     });
     const host = hs.bindHost ?? (hs.family === 2 ? "::" : "0.0.0.0");
-    server.listen({ host, port: hs.bindPort, backlog: Math.max(1, Math.min(backlog || 128, 4096)), ipv6Only: hs.family === 2 && false });
+    server.listen({ host, port: hs.bindPort, backlog: Math.max(1, Math.min(backlog || 128, 4096)) });
   };
 
   const doConnect = (hs: HostSock, nonblock: boolean) => {
@@ -652,6 +652,9 @@ export function runWasm(opts: RunWasmOptions): WasmHandle {
     sock.once("error", (err) => {
       if (Atomics.load(hs.hdr, S.STATE) !== STATE.CONNECTING) return;
       Atomics.store(hs.hdr, S.STATE, STATE.OPEN);
+      // the failed attempt must not touch the socket's state any more (its 'close' is still to come)
+      sock.removeAllListeners();
+      sock.on("error", noop);
       hs.sock = null;
       if (!nonblock) respond(errnoOf(err));
       else {
