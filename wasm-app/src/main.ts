@@ -1,6 +1,6 @@
 // Entry point of the tracking service (WASI command): configuration, replay of the
 // durable log, then the event loop serving HTTP and the MQTT session forever.
-import { readEnviron, listPreopens, resolvePath, openAt, readSome, fd_close, proc_exit, ERRNO_NOENT } from "./abi/wasi";
+import { readEnviron, listPreopens, resolvePath, openAt, readSome, fd_close, proc_exit, nowNs, ERRNO_NOENT } from "./abi/wasi";
 import { Config, KNOWN_KEYS, parseConfigFile, buildConfig } from "./config";
 import { ByteBuf } from "./util/bytes";
 import { logInfo, logError } from "./util/logger";
@@ -43,6 +43,7 @@ function loadConfigFile(path: string, explicit: bool, settings: Map<string, stri
 }
 
 function main(): u32 {
+  const startNs = nowNs();
   refreshClock();
   const env = readEnviron();
   const settings = new Map<string, string>();
@@ -95,7 +96,8 @@ function main(): u32 {
   loop.add(session);
 
   logInfo("listening", "bind=" + formatIPv4(cfg.httpBind) + " port=" + cfg.httpPort.toString() +
-    " mqtt=" + cfg.mqttHost + ":" + cfg.mqttPort.toString() + " site=" + cfg.siteId);
+    " mqtt=" + cfg.mqttHost + ":" + cfg.mqttPort.toString() + " site=" + cfg.siteId +
+    " startup_us=" + ((nowNs() - startNs) / 1000).toString());
   while (loop.runOnce()) {}
   logError("poll_oneoff failed; exiting");
   return EXIT_RUNTIME;
