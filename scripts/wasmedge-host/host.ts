@@ -81,6 +81,8 @@ interface HostSock {
   closed: boolean;
   /** the peer's FIN arrived while received data still waits in `pending` */
   eofPending: boolean;
+  /** SO_KEEPALIVE as the module set it */
+  keepAlive: boolean;
 }
 
 function ipString(family: number, bytes: Uint8Array): string {
@@ -271,6 +273,7 @@ export function runWasm(opts: RunWasmOptions): WasmHandle {
     blocked: false,
     closed: false,
     eofPending: false,
+    keepAlive: false,
   });
 
   // ---------------------------------------------------------------- receive path
@@ -332,6 +335,7 @@ export function runWasm(opts: RunWasmOptions): WasmHandle {
   const attach = (hs: HostSock, sock: net.Socket) => {
     hs.sock = sock;
     sock.setNoDelay(true);
+    if (hs.keepAlive) sock.setKeepAlive(true);
     sock.on("data", (chunk: Buffer) => {
       if (hs.closed) return;
       if (hs.pending.length > 0) hs.pending.push(chunk);
@@ -769,7 +773,9 @@ export function runWasm(opts: RunWasmOptions): WasmHandle {
         }
         break;
       case OP.KEEPALIVE:
-        hs.sock?.setKeepAlive(a !== 0);
+        // set before connect: applied when the socket exists (attach)
+        hs.keepAlive = a !== 0;
+        hs.sock?.setKeepAlive(hs.keepAlive);
         break;
       case OP.BIND: {
         const family = ctlView.getUint32(ARG_OFFSET, true);
