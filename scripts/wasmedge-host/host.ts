@@ -589,6 +589,7 @@ export function runWasm(opts: RunWasmOptions): WasmHandle {
       const fd = randomFd(1, (n) => socks.has(n));
       const slot = streamPool.take();
       const cs = makeSock(fd, slot, hs.family, false);
+      cs.keepAlive = hs.keepAlive; // accepted sockets inherit SO_KEEPALIVE, as on Linux
       Atomics.store(cs.hdr, S.STATE, STATE.CONNECTED);
       setAddr(cs.hdr, S.L_FAM, sock.localAddress, sock.localPort);
       setAddr(cs.hdr, S.P_FAM, sock.remoteAddress, sock.remotePort);
