@@ -517,6 +517,8 @@ export function runWasm(opts: RunWasmOptions): WasmHandle {
 
   // Socket buffers are reused (see SlotPool); those of sockets the module opened go back to the worker.
   const streamPool = new SlotPool(STREAM_SOCK_BYTES, 256);
+  /** closed sockets whose data still sits in Node's write buffer (a kernel would send it after exit) */
+  const draining = new Set<net.Socket>();
   const noop = () => undefined;
 
   const recycle = (hs: HostSock) => {
@@ -552,6 +554,12 @@ export function runWasm(opts: RunWasmOptions): WasmHandle {
         sock.end();
         sock.once("finish", () => sock.destroy());
         sock.resume();
+        if (sock.writableLength > 0) {
+          draining.add(sock);
+          const done = () => draining.delete(sock);
+          sock.once("finish", done);
+          sock.once("close", done);
+        }
       }
     }
     if (reusable) recycle(hs);
@@ -877,7 +885,26 @@ export function runWasm(opts: RunWasmOptions): WasmHandle {
     if (finished) return;
     drain();
     teardown(true);
-    resolveExit(code);
+    // What the module sent before exiting is delivered, as the kernel would after a real exit;
+    // `exited` waits for Node's write buffers to reach the kernel (at most 2 s for stalled peers).
+    const pending = [...draining].filter((sock) => sock.writableLength > 0 && !sock.destroyed);
+    if (pending.length === 0) {
+      resolveExit(code);
+      return;
+    }
+    const flushed = pending.map(
+      (sock) =>
+        new Promise<void>((resolve) => {
+          sock.once("finish", resolve);
+          sock.once("close", resolve);
+        }),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, 2000)));
+    void Promise.race([Promise.all(flushed), limit]).then(() => {
+      clearTimeout(timer);
+      resolveExit(code);
+    });
   };
 
   worker.on("message", (m: { t: string; d?: Uint8Array; code?: number }) => {

@@ -4,6 +4,8 @@ import crypto from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildAs } from "./fixtures/build";
 import { start, type Running } from "./helpers";
+import { spawn } from "node:child_process";
+import { hostCommand } from "../../../scripts/wasmedge-host/launcher";
 
 let server: Running;
 let port: number;
@@ -125,6 +127,38 @@ describe("exit", () => {
       c.on("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? "error"));
     });
     expect(refused).toBe("ECONNREFUSED");
+  });
+});
+
+describe("exit with data in flight", () => {
+  it("CLI: everything sent before proc_exit reaches a slow reader, then the process exits 5", async () => {
+    const host = hostCommand();
+    const child = spawn(host.command, [...host.args, "--env", "HTTP_PORT=0", await buildAs("echo-server")], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const exitCode = new Promise<number | null>((r) => child.on("exit", (c) => r(c)));
+    const p = await new Promise<number>((resolve) => {
+      let out = "";
+      child.stdout.on("data", (d) => {
+        out += d;
+        const m = /LISTENING (\d+)/.exec(out);
+        if (m) resolve(Number(m[1]));
+      });
+    });
+    const size = 8_000_000;
+    const received = await new Promise<number>((resolve, reject) => {
+      let n = 0;
+      const s = net.connect({ port: p, host: "127.0.0.1" }, () => {
+        s.write(`DUMP ${size}\n`);
+        s.pause();
+        setTimeout(() => s.resume(), 300); // the module exits while most bytes are still queued
+      });
+      s.on("data", (d) => (n += d.length));
+      s.on("end", () => resolve(n));
+      s.on("error", reject);
+    });
+    expect(received).toBe(size);
+    expect(await exitCode).toBe(5);
   });
 });
 
