@@ -82,15 +82,8 @@ export const VERSION_PATTERNS: Record<keyof Versions, RegExp> = {
     grafana: /^\d+\.\d+\.\d+$/,
     nodeExporter: /^v\d+\.\d+\.\d+$/,
 };
-const VERSION_EXAMPLES: Record<keyof Versions, string> = {
-    k3s: "v1.30.4+k3s1",
-    wasmedgeShim: "v0.6.0",
-    gatekeeper: "3.15.1",
-    mosquitto: "2.0.18",
-    prometheus: "v2.53.0",
-    grafana: "11.2.0",
-    nodeExporter: "v1.8.2",
-};
+// The pinned defaults double as examples in messages.
+const VERSION_EXAMPLES: Versions = DEFAULT_VERSIONS;
 
 const show = (v: unknown): string => {
     if (v === undefined) return "undefined";

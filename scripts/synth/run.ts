@@ -16,14 +16,21 @@ export interface RecordedResource {
     custom: boolean;
     parent?: string;
     provider?: string;
+    /** URNs this resource depends on (dependsOn and input dependencies). */
+    dependencies: string[];
     /** Inputs as the engine receives them; secrets still in their wire envelope. */
-    inputs: Record<string, unknown>;
+    inputs: Record<string, any>;
+}
+
+export interface MockOptions {
+    /** Overrides part of the state a mock resource returns (tests use it to play the engine's answers). */
+    state?: (args: { type: string; name: string; inputs: Record<string, any> }) => Record<string, unknown> | undefined;
 }
 
 /** Marker values the mocks hand out for generated secrets; synth fails if one ever shows up unredacted. */
 export const SYNTH_SECRET_MARKER = "SYNTH-SECRET-VALUE";
 
-export async function runProgramUnderMocks(config: EstateConfig, stack: string, sshPrivateKey: string): Promise<RecordedResource[]> {
+export async function runProgramUnderMocks(config: EstateConfig, stack: string, sshPrivateKey: string, options: MockOptions = {}): Promise<RecordedResource[]> {
     const byUrn = new Map<string, RecordedResource>();
     const order: string[] = [];
     const seen = new Set<string>();
@@ -44,6 +51,7 @@ export async function runProgramUnderMocks(config: EstateConfig, stack: string, 
                     state.bcryptHash = secretEnvelope(`$2a$10$${digest.slice(0, 53)}`);
                 }
                 if (args.type === "command:remote:Command") state.stdout = /-kubeconfig$/.test(args.name) ? secretEnvelope(`${SYNTH_SECRET_MARKER}-kubeconfig`) : "";
+                Object.assign(state, options.state?.(args));
                 return { id: `${args.name}-id`, state };
             },
             call(args) {
@@ -69,6 +77,7 @@ export async function runProgramUnderMocks(config: EstateConfig, stack: string, 
                     custom: req.getCustom(),
                     ...(req.getParent() ? { parent: req.getParent() } : {}),
                     ...(req.getProvider() ? { provider: req.getProvider().split("::").slice(0, -1).join("::") } : {}),
+                    dependencies: req.getDependenciesList(),
                     inputs: deserializeProperties(req.getObject()),
                 };
                 if (!byUrn.has(urn)) order.push(urn);
