@@ -5,6 +5,7 @@
 // under mocks, fed with the facts these probes returned. Needs root; in CI it must run.
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
+import { createRequire } from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -204,7 +205,8 @@ describe.skipIf(!RUN)("host probe against real sshd hosts", () => {
         expect((sf as unknown as { containsSecrets: boolean }).containsSecrets).toBe(false);
         expect(sf.text).not.toContain("PRIVATE KEY");
         expect(sf.text).not.toContain(lab.clientKey.split("\n")[1]);
-        const requireFromString = require("require-from-string");
+        // The module the dynamic-provider host loads __provider with, resolved from @pulumi/pulumi itself.
+        const requireFromString = createRequire(require.resolve("@pulumi/pulumi/package.json"))("require-from-string");
         const loaded = requireFromString(sf.text).handler() as typeof hostProbeProvider;
         const r = (await loaded.read!("sh-pudong/srv-a", refreshed.a)) as { props: HostProbeState };
         expect(r.props).toEqual(refreshed.a);
