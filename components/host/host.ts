@@ -65,7 +65,8 @@ export class EdgeHost extends pulumi.ComponentResource {
                             connection,
                             source: new pulumi.asset.FileAsset(path.resolve(config.artifacts.cacheDir, a.name)),
                             remotePath: `${EDGE_STATE_DIR}/incoming/${a.name}`,
-                            triggers: [a.sha256],
+                            // A re-imaged host has lost the pushed files: push again with the re-provisioning.
+                            triggers: [a.sha256, ...(args.reprovisionTriggers ?? [])],
                         },
                         { parent: this, dependsOn: previous },
                     ),
