@@ -25,6 +25,8 @@ export interface RecordedResource {
 export interface MockOptions {
     /** Overrides part of the state a mock resource returns (tests use it to play the engine's answers). */
     state?: (args: { type: string; name: string; inputs: Record<string, any> }) => Record<string, unknown> | undefined;
+    /** Overrides the id a mock resource gets (tests use it to play a replacement's new id). */
+    id?: (args: { type: string; name: string; inputs: Record<string, any> }) => string;
 }
 
 /** Marker values the mocks hand out for generated secrets; synth fails if one ever shows up unredacted. */
@@ -52,7 +54,7 @@ export async function runProgramUnderMocks(config: EstateConfig, stack: string, 
                 }
                 if (args.type === "command:remote:Command") state.stdout = /-kubeconfig$/.test(args.name) ? secretEnvelope(`${SYNTH_SECRET_MARKER}-kubeconfig`) : "";
                 Object.assign(state, options.state?.(args));
-                return { id: `${args.name}-id`, state };
+                return { id: options.id?.(args) ?? `${args.name}-id`, state };
             },
             call(args) {
                 return args.inputs;
