@@ -239,6 +239,17 @@ function isInside(root: string, p: string): boolean {
  * Resolves a guest path relative to a directory fd the way WasmEdge does: absolute paths and
  * ".." above the directory are EPERM, and symlinks may not lead outside the preopen.
  */
+/** Resolves a guest path and runs a host file operation on it, mapping Node errors to WASI errnos. */
+function onPath(dirFd: number, ptr: number, len: number, followFinal: boolean, op: (host: string) => number | void): number {
+  const host = resolvePath(dirFd, ptr, len, followFinal);
+  if (typeof host === "number") return host;
+  try {
+    return op(host) ?? E.SUCCESS;
+  } catch (err) {
+    return fileErr(err);
+  }
+}
+
 function resolvePath(dirFd: number, ptr: number, len: number, followFinal: boolean): string | number {
   const dir = fds.get(dirFd);
   if (!dir) return E.BADF;
@@ -1373,37 +1384,18 @@ function buildImports(): Record<string, HostFn> {
     },
     path_create_directory(dirFd: number, pathPtr: number, pathLen: number): number {
       mem();
-      const host = resolvePath(dirFd, pathPtr, pathLen, false);
-      if (typeof host === "number") return host;
-      try {
-        fs.mkdirSync(host);
-        return E.SUCCESS;
-      } catch (err) {
-        return fileErr(err);
-      }
+      return onPath(dirFd, pathPtr, pathLen, false, (host) => fs.mkdirSync(host));
     },
     path_unlink_file(dirFd: number, pathPtr: number, pathLen: number): number {
       mem();
-      const host = resolvePath(dirFd, pathPtr, pathLen, false);
-      if (typeof host === "number") return host;
-      try {
+      return onPath(dirFd, pathPtr, pathLen, false, (host) => {
         if (fs.lstatSync(host).isDirectory()) return E.ISDIR;
         fs.unlinkSync(host);
-        return E.SUCCESS;
-      } catch (err) {
-        return fileErr(err);
-      }
+      });
     },
     path_remove_directory(dirFd: number, pathPtr: number, pathLen: number): number {
       mem();
-      const host = resolvePath(dirFd, pathPtr, pathLen, false);
-      if (typeof host === "number") return host;
-      try {
-        fs.rmdirSync(host);
-        return E.SUCCESS;
-      } catch (err) {
-        return fileErr(err);
-      }
+      return onPath(dirFd, pathPtr, pathLen, false, (host) => fs.rmdirSync(host));
     },
     path_rename(oldFd: number, oldPtr: number, oldLen: number, newFd: number, newPtr: number, newLen: number): number {
       mem();
