@@ -150,7 +150,8 @@ const NO_OPTS = {
     additionalSecretOutputs: [],
 };
 
-function resourceArgs(r: PolicyRecord, config: Record<string, unknown>): ResourceValidationArgs {
+/** What resource and stack policies both see of a record, built the way the pack's runtime builds it. */
+function resourceView(r: PolicyRecord) {
     const props = unknownCheckingProxy(r.props);
     const isType = (cls: unknown) => (cls as { __pulumiType?: string })?.__pulumiType === r.type;
     const provider = providerOf(r);
@@ -161,9 +162,17 @@ function resourceArgs(r: PolicyRecord, config: Record<string, unknown>): Resourc
         name: r.name,
         opts: NO_OPTS,
         ...(provider ? { provider } : {}),
-        stackTags: new Map(),
         isType,
-        asType: ((cls: unknown) => (isType(cls) ? props : undefined)) as ResourceValidationArgs["asType"],
+        asType: (cls: unknown) => (isType(cls) ? props : undefined),
+    };
+}
+
+function resourceArgs(r: PolicyRecord, config: Record<string, unknown>): ResourceValidationArgs {
+    const view = resourceView(r);
+    return {
+        ...view,
+        stackTags: new Map(),
+        asType: view.asType as ResourceValidationArgs["asType"],
         getConfig: (() => config) as ResourceValidationArgs["getConfig"],
         notApplicable: (reason?: string): never => {
             throw new NotApplicable(reason);
@@ -173,20 +182,12 @@ function resourceArgs(r: PolicyRecord, config: Record<string, unknown>): Resourc
 
 function stackArgs(records: PolicyRecord[], config: Record<string, unknown>): StackValidationArgs {
     const resources: PolicyResource[] = records.map((r) => {
-        const props = unknownCheckingProxy(r.props);
-        const isType = (cls: unknown) => (cls as { __pulumiType?: string })?.__pulumiType === r.type;
-        const provider = providerOf(r);
+        const view = resourceView(r);
         return {
-            type: r.type,
-            props,
-            urn: r.urn ?? r.name,
-            name: r.name,
-            opts: NO_OPTS,
-            ...(provider ? { provider } : {}),
+            ...view,
             dependencies: [],
             propertyDependencies: {},
-            isType,
-            asType: ((cls: unknown) => (isType(cls) ? props : undefined)) as PolicyResource["asType"],
+            asType: view.asType as PolicyResource["asType"],
         };
     });
     return {
