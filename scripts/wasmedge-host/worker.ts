@@ -239,6 +239,19 @@ function isInside(root: string, p: string): boolean {
  * Resolves a guest path relative to a directory fd the way WasmEdge does: absolute paths and
  * ".." above the directory are EPERM, and symlinks may not lead outside the preopen.
  */
+/** fd_sync / fd_datasync: files and directories only, errors mapped to WASI errnos. */
+function syncFd(fd: number, sync: (hostFd: number) => void): number {
+  const e = fds.get(fd);
+  if (e === undefined) return E.BADF;
+  if (e.kind !== "file" && e.kind !== "dir") return E.INVAL;
+  try {
+    sync(e.hostFd);
+    return E.SUCCESS;
+  } catch (err) {
+    return fileErr(err);
+  }
+}
+
 /** Resolves a guest path and runs a host file operation on it, mapping Node errors to WASI errnos. */
 function onPath(dirFd: number, ptr: number, len: number, followFinal: boolean, op: (host: string) => number | void): number {
   const host = resolvePath(dirFd, ptr, len, followFinal);
@@ -1094,26 +1107,10 @@ function buildImports(): Record<string, HostFn> {
       return E.SUCCESS;
     },
     fd_sync(fd: number): number {
-      const e = fds.get(fd);
-      if (e === undefined) return E.BADF;
-      if (e.kind !== "file" && e.kind !== "dir") return E.INVAL;
-      try {
-        fs.fsyncSync(e.hostFd);
-        return E.SUCCESS;
-      } catch (err) {
-        return fileErr(err);
-      }
+      return syncFd(fd, fs.fsyncSync);
     },
     fd_datasync(fd: number): number {
-      const e = fds.get(fd);
-      if (e === undefined) return E.BADF;
-      if (e.kind !== "file" && e.kind !== "dir") return E.INVAL;
-      try {
-        fs.fdatasyncSync(e.hostFd);
-        return E.SUCCESS;
-      } catch (err) {
-        return fileErr(err);
-      }
+      return syncFd(fd, fs.fdatasyncSync);
     },
     fd_advise(fd: number): number {
       return fds.has(fd) ? E.SUCCESS : E.BADF;
