@@ -2,19 +2,13 @@
 // (what the engine would diff): a version bump limited to waves <= N changes only those sites, and a change to
 // one site's config leaves every other site's provider and resources exactly as they were.
 import { beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_VERSIONS } from "../../components/config/defaults";
 import type { EstateConfig, Versions } from "../../components/config/types";
 import { validateEstateConfig, versionsForSite } from "../../components/config/validate";
 import { type Registered, registerUnderMocks, registrationFingerprint, siteOfResource, TEST_PRIVATE_KEY } from "./host/probe-mocks";
 
-const BASE_VERSIONS: Versions = {
-    k3s: "v1.30.4+k3s1",
-    wasmedgeShim: "v0.6.0",
-    gatekeeper: "3.15.1",
-    mosquitto: "2.0.18",
-    prometheus: "v2.53.0",
-    grafana: "11.2.0",
-    nodeExporter: "v1.8.2",
-};
+// The pinned defaults are what every site runs before a rollout.
+const BASE_VERSIONS: Versions = DEFAULT_VERSIONS;
 const NEXT: Partial<Versions> = { k3s: "v1.30.6+k3s1", wasmedgeShim: "v0.6.1" };
 
 function rawStack(extra: Record<string, unknown> = {}, siteEdit?: (sites: any[]) => void) {
