@@ -67,4 +67,4 @@ export const DEFAULT_BUDGET: BudgetConfig = {
 };
 
 export const DEFAULT_TRACKING = { replicas: 1, httpPort: 8080 };
-export const DEFAULT_SSH = { dialErrorLimit: 30, perDialTimeout: 15 };
+export const DEFAULT_SSH = { dialErrorLimit: 30, perDialTimeout: 15, acceptUnknownHostKeys: false };
