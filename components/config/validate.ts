@@ -4,16 +4,18 @@
  * is registered (index.ts and scripts/synth.ts call it first).
  */
 import { isIP } from "node:net";
-import { DEFAULT_ARTIFACTS, DEFAULT_BUDGET, DEFAULT_SSH, DEFAULT_TRACKING, DEFAULT_VERSIONS, PROJECT } from "./defaults";
+import { DEFAULT_ARTIFACTS, DEFAULT_BACKUPS, DEFAULT_BUDGET, DEFAULT_HEALTH_GATE, DEFAULT_SSH, DEFAULT_TRACKING, DEFAULT_VERSIONS, PROJECT } from "./defaults";
 import { DEFAULT_CHECKSUMS } from "./checksums";
 import { escapeControls, findControlCharacters, parseBaseUrl, parseDirectory, parseHostKey, parseTaint } from "./grammar";
 import { isQuantity, toBytes, toMilliCpu } from "./quantity";
 import type {
     ArtifactArch,
     ArtifactsConfig,
+    BackupsConfig,
     BudgetConfig,
     ContainerResources,
     EstateConfig,
+    HealthGateConfig,
     HostConfig,
     HostTaint,
     RegistriesConfig,
@@ -65,6 +67,8 @@ const TOP_LEVEL_KEYS = [
     "tracking",
     "monitoring",
     "rollout",
+    "healthGate",
+    "backups",
     "ssh",
 ] as const;
 
@@ -492,6 +496,45 @@ function validateRegistries(c: Collector, raw: unknown): RegistriesConfig | unde
     return { mirrors, ...(allowed ? { allowed } : {}) };
 }
 
+const HTTP_URL = /^https?:\/\/(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?(\/[A-Za-z0-9._~\/-]*)?$/;
+/** Five cron fields (minute hour day month weekday), each digits, `*`, `/`, `,`, `-`: what K3s' cron parser takes. */
+const CRON = /^([0-9*\/,-]+)( [0-9*\/,-]+){4}$/;
+/** A systemd OnCalendar expression: written into a unit file, so no quotes, `%`, `;` or newlines. */
+const ON_CALENDAR = /^[A-Za-z0-9*:\/,.~ -]{1,64}$/;
+
+function validateHealthGate(c: Collector, raw: unknown): HealthGateConfig {
+    const g = c.object("healthGate", raw) ?? {};
+    c.unknownKeys("healthGate", g, ["prometheusUrl", "soakSeconds", "trackingP99Ms", "queryTimeoutSeconds"]);
+    const d = DEFAULT_HEALTH_GATE;
+    const prometheusUrl = c.string("healthGate.prometheusUrl", g.prometheusUrl, {
+        pattern: HTTP_URL,
+        what: "an http(s) URL of the hub's Prometheus without credentials (e.g. http://10.20.1.11:30990); the password comes from the environment",
+    });
+    return {
+        ...(prometheusUrl ? { prometheusUrl: prometheusUrl.replace(/\/+$/, "") } : {}),
+        soakSeconds: c.integer("healthGate.soakSeconds", g.soakSeconds, 1, 86400, d.soakSeconds) ?? d.soakSeconds,
+        trackingP99Ms: c.integer("healthGate.trackingP99Ms", g.trackingP99Ms, 1, 60000, d.trackingP99Ms) ?? d.trackingP99Ms,
+        queryTimeoutSeconds: c.integer("healthGate.queryTimeoutSeconds", g.queryTimeoutSeconds, 1, 600, d.queryTimeoutSeconds) ?? d.queryTimeoutSeconds,
+    };
+}
+
+function validateBackups(c: Collector, raw: unknown): BackupsConfig {
+    const b = c.object("backups", raw) ?? {};
+    c.unknownKeys("backups", b, ["etcdSnapshotCron", "sqliteBackupCalendar", "maxDiskPercent", "minRetention", "maxRetention"]);
+    const d = DEFAULT_BACKUPS;
+    const out: BackupsConfig = {
+        etcdSnapshotCron: c.string("backups.etcdSnapshotCron", b.etcdSnapshotCron, { pattern: CRON, what: 'a five-field cron schedule (e.g. "0 */6 * * *")', default: d.etcdSnapshotCron }) ?? d.etcdSnapshotCron,
+        sqliteBackupCalendar:
+            c.string("backups.sqliteBackupCalendar", b.sqliteBackupCalendar, { pattern: ON_CALENDAR, what: 'a systemd OnCalendar expression (e.g. "*-*-* 00/6:15:00")', default: d.sqliteBackupCalendar }) ??
+            d.sqliteBackupCalendar,
+        maxDiskPercent: c.integer("backups.maxDiskPercent", b.maxDiskPercent, 1, 50, d.maxDiskPercent) ?? d.maxDiskPercent,
+        minRetention: c.integer("backups.minRetention", b.minRetention, 1, 1000, d.minRetention) ?? d.minRetention,
+        maxRetention: c.integer("backups.maxRetention", b.maxRetention, 1, 1000, d.maxRetention) ?? d.maxRetention,
+    };
+    if (out.minRetention > out.maxRetention) c.add("backups.minRetention", `${out.minRetention} is more than backups.maxRetention (${out.maxRetention})`);
+    return out;
+}
+
 /** Validates the whole stack config; throws ConfigError naming every problem. */
 export function validateEstateConfig(raw: RawEstateConfig, opts: ValidateOptions): EstateConfig {
     const c = new Collector();
@@ -536,6 +579,9 @@ export function validateEstateConfig(raw: RawEstateConfig, opts: ValidateOptions
     if (hubSite !== undefined && sites.length > 0 && !sites.some((s) => s.id === hubSite))
         c.add("monitoring.hubSite", `${show(hubSite)} is not one of this region's site ids`);
 
+    const healthGate = validateHealthGate(c, raw.healthGate);
+    const backups = validateBackups(c, raw.backups);
+
     const sshRaw = c.object("ssh", raw.ssh) ?? {};
     c.unknownKeys("ssh", sshRaw, ["dialErrorLimit", "perDialTimeout", "acceptUnknownHostKeys"]);
     let acceptUnknownHostKeys = false;
@@ -562,6 +608,8 @@ export function validateEstateConfig(raw: RawEstateConfig, opts: ValidateOptions
         tracking: tracking as EstateConfig["tracking"],
         monitoring: { hubSite: hubSite! },
         rollout,
+        healthGate,
+        backups,
         ssh,
     };
 }
