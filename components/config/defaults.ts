@@ -67,7 +67,7 @@ export const DEFAULT_BUDGET: BudgetConfig = {
 };
 
 export const DEFAULT_TRACKING = { replicas: 1, httpPort: 8080 };
-export const DEFAULT_SSH = { dialErrorLimit: 30, perDialTimeout: 15 };
+export const DEFAULT_SSH = { dialErrorLimit: 30, perDialTimeout: 15, acceptUnknownHostKeys: false };
 
 /** Rollout health gate defaults; the p99 default is the tracking SLO the alert rules use (30 ms). */
 export const DEFAULT_HEALTH_GATE = { soakSeconds: 900, trackingP99Ms: 30, queryTimeoutSeconds: 30 };

@@ -30,7 +30,10 @@ export interface HostConfig {
     role: HostRole;
     port: number;
     user: string;
-    /** OpenSSH public host key ("ssh-ed25519 AAAA..."). When set, the SSH client rejects any other key. */
+    /**
+     * OpenSSH public host key, canonical "<type> <base64>" (a pasted comment is dropped at validation). Every SSH
+     * connection pins it; required unless ssh.acceptUnknownHostKeys is true.
+     */
     hostKey?: string;
     labels: Record<string, string>;
     taints: HostTaint[];
@@ -173,5 +176,10 @@ export interface EstateConfig {
     healthGate: HealthGateConfig;
     backups: BackupsConfig;
     /** SSH connection tuning for hosts that are still booting. */
-    ssh: { dialErrorLimit: number; perDialTimeout: number };
+    ssh: {
+        dialErrorLimit: number;
+        perDialTimeout: number;
+        /** Opt-out of pinned host keys (hosts without `hostKey` accept any key); reported on every run. */
+        acceptUnknownHostKeys: boolean;
+    };
 }
