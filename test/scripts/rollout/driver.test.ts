@@ -32,6 +32,7 @@ function rawStack(extra: RawEstateConfig = {}): RawEstateConfig {
         region: "cn-test",
         sshPrivateKey: TEST_PRIVATE_KEY,
         monitoring: { hubSite: "w0-hub" },
+        ssh: { acceptUnknownHostKeys: true },
         healthGate: { soakSeconds: 3, trackingP99Ms: 30, prometheusUrl: "http://127.0.0.1:9" },
         sites: SITES.map((s, i) => ({
             id: s.id,
