@@ -7,6 +7,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { EstateConfig, SiteConfig, Versions } from "../config/types";
 import type { EdgeHost } from "../host/host";
 import { EDGE_SYSTEM_NAMESPACE } from "../site/objects";
+import { deployBackups } from "./backups";
 import { deployBroker } from "./broker";
 import { deployGatekeeper } from "./gatekeeper";
 import { deployMonitoring } from "./monitoring";
@@ -32,4 +33,5 @@ export function deploySiteAddons(parent: pulumi.ComponentResource, args: SiteAdd
     const broker = deployBroker(parent, { ...args, namespace: EDGE_SYSTEM_NAMESPACE });
     deployTracking(parent, { ...args, namespace: EDGE_SYSTEM_NAMESPACE, mqttCredentialsSecret: broker.trackingCredentialsSecret, dependsOn: [broker.service] });
     deployMonitoring(parent, args);
+    deployBackups(parent, args);
 }

@@ -9,6 +9,7 @@
  * secret value. Exit codes: 0 summary printed, 1 unreadable or not a stack export / unknown host, 2 usage.
  */
 import * as fs from "node:fs";
+import { renderCertificateNotices } from "./certificates";
 
 /** Same as HOST_PROBE_TYPE in components/host/probe.ts (a test holds them together). */
 export const PROBE_TYPE = "pulumi-nodejs:dynamic:HostProbe";
@@ -278,7 +279,7 @@ export function main(argv: string[], io: Io = PROCESS_IO): number {
             for (const c of urns.commands) io.out(`command ${c}\n`);
             return 0;
         }
-        io.out(renderSummary(analyse(resources), stack || "(unnamed)"));
+        io.out(renderSummary(analyse(resources), stack || "(unnamed)") + renderCertificateNotices(resources));
         return 0;
     } catch (e) {
         if (e instanceof ExportError) {
