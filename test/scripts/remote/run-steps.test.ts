@@ -13,6 +13,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EstateConfig } from "../../../components/config/types";
 import { validateEstateConfig } from "../../../components/config/validate";
+import { planSite } from "../../../components/plan";
 import { planHostSteps, renderStep } from "../../../components/host/steps";
 import { requireRootOrSkip } from "../../support/root";
 
@@ -73,7 +74,7 @@ async function runSteps(cfg: EstateConfig, names: string[], token = "s3cr3t-toke
     const site = cfg.sites[0];
     const host = site.hosts[0];
     const dir = fs.mkdtempSync(path.join(work, "run-"));
-    const steps = planHostSteps(cfg, site, host, cfg.versions).filter((s) => names.includes(s.name));
+    const steps = planHostSteps(planSite(cfg, site), host).filter((s) => names.includes(s.name));
     steps.forEach((s) => fs.writeFileSync(path.join(dir, `${s.order}-${s.name}.sh`), renderStep(site, host, s)));
     const driver = `set -u
 mount -t tmpfs tmpfs /var/lib/edge-estate && mount -t tmpfs tmpfs /etc/rancher && mount -t tmpfs tmpfs /usr/local/bin
