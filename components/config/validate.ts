@@ -7,6 +7,7 @@ import { isIP } from "node:net";
 import { DEFAULT_ARTIFACTS, DEFAULT_BUDGET, DEFAULT_SSH, DEFAULT_TRACKING, DEFAULT_VERSIONS, PROJECT } from "./defaults";
 import { DEFAULT_CHECKSUMS } from "./checksums";
 import { isQuantity, toBytes, toMilliCpu } from "./quantity";
+import { sortById } from "./topology";
 import type {
     ArtifactArch,
     ArtifactsConfig,
@@ -213,7 +214,7 @@ function validateSites(c: Collector, raw: unknown): SiteConfig[] {
         const ref = isObject(rs) && typeof rs.id === "string" && rs.id ? `sites[id=${rs.id}]` : `sites[${i}]`;
         const s = c.object(ref, rs);
         if (!s) return;
-        c.unknownKeys(ref, s, ["id", "city", "wave", "hosts", "trackingReplicas"]);
+        c.unknownKeys(ref, s, ["id", "city", "wave", "hosts", "trackingReplicas", "bootstrapServer"]);
         const id = c.string(`${ref}.id`, s.id, { required: true, pattern: DNS_LABEL, what: "a DNS label (lowercase letters, digits, '-', at most 40 characters)" });
         if (id !== undefined) {
             if (siteIds.has(id)) c.add(`${ref}.id`, `duplicate site id ${show(id)} (also sites[${siteIds.get(id)}]); site ids must be unique in a region`);
@@ -247,11 +248,25 @@ function validateSites(c: Collector, raw: unknown): SiteConfig[] {
                     c.add(`${ref}.hosts`, `site ${show(id)} has ${servers} servers; embedded etcd needs an odd number (1, 3, 5) to keep quorum`);
             }
         }
+        const bootstrap = validateBootstrapServer(c, ref, s.bootstrapServer, hosts, Array.isArray(s.hosts) && hosts.length === s.hosts.length);
         if (id !== undefined && city !== undefined && wave !== undefined) {
-            sites.push({ id, city, wave, hosts, ...(trackingReplicas !== undefined ? { trackingReplicas } : {}) });
+            sites.push({ id, city, wave, hosts: sortById(hosts), ...(trackingReplicas !== undefined ? { trackingReplicas } : {}), ...(bootstrap !== undefined ? { bootstrapServer: bootstrap } : {}) });
         }
     });
-    return sites;
+    // Canonical order: everything derived from the list (registration order, hub scrape/alert lists, dashboards)
+    // is the same however the stack file orders its sites and hosts.
+    return sortById(sites);
+}
+
+/** `bootstrapServer`: an explicit choice must name a server of the same site (components/config/topology.ts). */
+function validateBootstrapServer(c: Collector, ref: string, raw: unknown, hosts: HostConfig[], allHostsValid: boolean): string | undefined {
+    if (raw === undefined || raw === null) return undefined;
+    const id = c.string(`${ref}.bootstrapServer`, raw, { pattern: DNS_LABEL, what: "the id of one of this site's servers" });
+    if (id === undefined || !allHostsValid) return undefined;
+    const host = hosts.find((h) => h.id === id);
+    if (!host) c.add(`${ref}.bootstrapServer`, `${show(id)} is not a host of this site; servers: ${hosts.filter((h) => h.role === "server").map((h) => h.id).join(", ") || "none"}`);
+    else if (host.role !== "server") c.add(`${ref}.bootstrapServer`, `${show(id)} is an agent; the bootstrap server must have role "server"`);
+    return id;
 }
 
 function validateVersions(c: Collector, raw: unknown, key = "versions", partial = false): Partial<Versions> {

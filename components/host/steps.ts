@@ -5,6 +5,7 @@
 import * as yaml from "js-yaml";
 import { k3sAssetNames, shimAssetName } from "../config/defaults";
 import { toBytes } from "../config/quantity";
+import { bootstrapServer } from "../config/topology";
 import type { EstateConfig, HostConfig, SiteConfig, Versions } from "../config/types";
 import { renderRemoteScript } from "./remote-script";
 
@@ -32,10 +33,10 @@ export interface SiteTopology {
     agents: HostConfig[];
 }
 
-/** The first server is the first server listed; stable because it is chosen by role, and re-ordering agents never moves it. */
+/** The bootstrap server is chosen by id (components/config/topology.ts), never by list position. */
 export function siteTopology(site: SiteConfig): SiteTopology {
     const servers = site.hosts.filter((h) => h.role === "server");
-    return { firstServer: servers[0], servers, agents: site.hosts.filter((h) => h.role === "agent") };
+    return { firstServer: bootstrapServer(site), servers, agents: site.hosts.filter((h) => h.role === "agent") };
 }
 
 export function apiUrl(host: HostConfig): string {
