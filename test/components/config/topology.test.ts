@@ -15,7 +15,7 @@ function load(hosts: string, extra = "") {
     return validateEstateConfig(stack.raw, { sshPrivateKeyPresent: true, sshPrivateKeyPlaintext: stack.sshPrivateKeyPlaintext, requirePins: false });
 }
 
-const HOSTS = ["        - { id: wrk-a, address: 192.0.2.20, role: agent }", "        - { id: srv-c, address: 192.0.2.12, role: server }", "        - { id: srv-b, address: 192.0.2.11, role: server }", "        - { id: srv-a, address: 192.0.2.10, role: server }"];
+const HOSTS = ["        - { id: wrk-a, address: 192.0.2.20, role: agent, hostKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIBtOkeAnt/Rw0+62Yb0SgoTrHs3URH9kOpldwi0Ef00' }", "        - { id: srv-c, address: 192.0.2.12, role: server, hostKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIBtOkeAnt/Rw0+62Yb0SgoTrHs3URH9kOpldwi0Ef00' }", "        - { id: srv-b, address: 192.0.2.11, role: server, hostKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIBtOkeAnt/Rw0+62Yb0SgoTrHs3URH9kOpldwi0Ef00' }", "        - { id: srv-a, address: 192.0.2.10, role: server, hostKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIBtOkeAnt/Rw0+62Yb0SgoTrHs3URH9kOpldwi0Ef00' }"];
 
 describe("bootstrap server", () => {
     it("is the lowest server id, whatever the listing order", () => {
