@@ -3,6 +3,7 @@
  * computed once here (first server, roles, API URL, schedulable hosts, replica counts, versions of the site's
  * wave, hub address, budgets). Components and pure builders read the plan; none of them derives these again.
  */
+import { bootstrapServer } from "./config/topology";
 import type { ContainerResources, EstateConfig, HostConfig, SiteConfig, Versions } from "./config/types";
 
 /** K3s supervisor/API port on every server. */
@@ -50,20 +51,19 @@ export function versionsForSite(config: EstateConfig, site: SiteConfig): Version
     return { ...config.versions, ...previousVersions };
 }
 
-/**
- * The first server is the first server listed: chosen by role, so re-ordering agents never moves it.
- * Validation guarantees every site has one.
- */
-function firstServerOf(site: SiteConfig): HostConfig {
-    const first = site.hosts.find((h) => h.role === "server");
-    if (!first) throw new Error(`site ${site.id} has no server; validation should have refused it`);
-    return first;
+/** The bootstrap server is chosen by id (components/config/topology.ts), never by list position. */
+const firstServerOf = bootstrapServer;
+
+/** The region's monitoring hub: its site id and its first server's address as it stands in a URL. */
+export function hubOf(config: EstateConfig): SitePlan["hub"] {
+    const hubSite = config.sites.find((s) => s.id === config.monitoring.hubSite);
+    if (!hubSite) throw new Error(`edge-estate:monitoring.hubSite ${JSON.stringify(config.monitoring.hubSite)} is not a site of this region`);
+    return { siteId: hubSite.id, urlHost: urlHost(firstServerOf(hubSite).address) };
 }
 
 export function planSite(config: EstateConfig, site: SiteConfig): SitePlan {
     const firstServer = firstServerOf(site);
-    const hubSite = config.sites.find((s) => s.id === config.monitoring.hubSite);
-    if (!hubSite) throw new Error(`edge-estate:monitoring.hubSite ${JSON.stringify(config.monitoring.hubSite)} is not a site of this region`);
+    const hub = hubOf(config);
     return {
         config,
         site,
@@ -74,8 +74,8 @@ export function planSite(config: EstateConfig, site: SiteConfig): SitePlan {
         apiUrl: `https://${urlHost(firstServer.address)}:${K3S_API_PORT}`,
         schedulableHosts: site.hosts.filter((h) => !h.taints.some((t) => t.effect === "NoSchedule" || t.effect === "NoExecute")),
         trackingReplicas: site.trackingReplicas ?? config.tracking.replicas,
-        isHub: site.id === hubSite.id,
-        hub: { siteId: hubSite.id, urlHost: urlHost(firstServerOf(hubSite).address) },
+        isHub: site.id === hub.siteId,
+        hub,
     };
 }
 

@@ -30,7 +30,7 @@ function manifestName(index: number, obj: Record<string, any>, fallback: string)
 }
 
 export function writeSynthOutput(outDir: string, resources: RecordedResource[]): SynthSummary {
-    fs.rmSync(outDir, { recursive: true, force: true });
+    // outDir is a fresh folder (scripts/lib/safe-output.ts); nothing here deletes anything.
     fs.mkdirSync(outDir, { recursive: true });
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
     const redacted = resources.map((r) => ({
@@ -47,8 +47,8 @@ export function writeSynthOutput(outDir: string, resources: RecordedResource[]):
     let manifests = 0;
     const manifestIndex = new Map<string, number>();
     const sites = new Set<string>();
-    redacted.forEach((r) => {
-        const site = siteOf(resources.find((x) => x.urn === r.urn)!, byUrn);
+    redacted.forEach((r, index) => {
+        const site = siteOf(resources[index], byUrn);
         if (site) sites.add(site);
         if (r.type === "command:remote:Command") {
             const parsed = parseStepName(r.name);

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import type { Input } from "@pulumi/pulumi";
 import type { ContainerResources, EstateConfig, Versions } from "../../config/types";
-import { componentBudget, type SitePlan } from "../../plan";
+import { componentBudget, hubOf, type SitePlan } from "../../plan";
 import { toBytes } from "../../config/quantity";
 import type { KubeObject } from "../../k8s/apply";
 import { allDashboards } from "./dashboards";
@@ -64,7 +64,12 @@ const restricted = (uid: number) => ({
 /** Where a site's agent sends its samples: the hub's NodePort, or the in-cluster Service on the hub site itself. */
 export function remoteWriteUrl(plan: SitePlan): string {
     if (plan.isHub) return `http://${HUB_PROMETHEUS_NAME}.${NS}.svc:${PROMETHEUS_PORT}/api/v1/write`;
-    return `http://${plan.hub.urlHost}:${HUB_REMOTE_WRITE_NODE_PORT}/api/v1/write`;
+    return `${hubNodePortUrl(plan.config)}/api/v1/write`;
+}
+
+/** The hub Prometheus from outside its cluster: its first server's NodePort (the rollout gate queries it too). */
+export function hubNodePortUrl(config: EstateConfig): string {
+    return `http://${hubOf(config).urlHost}:${HUB_REMOTE_WRITE_NODE_PORT}`;
 }
 
 export const AGENT_SECRET = `${AGENT_NAME}-remote-write`;
