@@ -186,12 +186,16 @@ export class Service {
     s.ownsDataDir = opts.dataDir === undefined;
     let exitCode: number | null = null;
     void s.exited.then((c) => { exitCode = c; });
-    await waitFor("the service to answer /healthz", async () => {
+    const end = Date.now() + 20000;
+    for (;;) {
       if (exitCode !== null) throw new Error(`service exited with ${exitCode}: ${s.stderr}`);
-      const r = await get(port, "/healthz").catch(() => null);
-      return r?.status === 200;
-    }, 20000, 5);
-    return s;
+      if ((await get(port, "/healthz").catch(() => null))?.status === 200) return s;
+      if (Date.now() > end) {
+        await s.kill();
+        throw new Error(`the service did not answer /healthz within 20 s: ${s.stderr}`);
+      }
+      await sleep(5);
+    }
   }
 
   /** Runs the module to completion (for configuration errors). */

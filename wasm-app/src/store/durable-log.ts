@@ -10,7 +10,7 @@
 import {
   openDirAt, openFileForRead, openFileForWrite, renameAt, unlinkAt, mkdirAt, fd_close, fd_sync,
   fd_filestat_set_size, writeAll, readSome, fileSize, seekToEnd, Preopen, resolvePath, OFLAGS_CREAT,
-  OFLAGS_TRUNC, FDFLAGS_APPEND, ERRNO_NOENT,
+  OFLAGS_TRUNC, FDFLAGS_APPEND, ERRNO_NOENT, ERRNO_EXIST,
 } from "../abi/wasi";
 import { ByteBuf, crc32 } from "../util/bytes";
 import { TrackingEvent, BinReader, decodeEvent } from "../events/event";
@@ -57,8 +57,14 @@ export class DurableLog {
     if (rp === null) return "DATA_DIR " + dataDir + " is not inside any preopened directory (run with --dir " + dataDir + ":<host dir>)";
     let fd = openDirAt(rp.dirfd, rp.rel);
     if (fd == -(<i64>ERRNO_NOENT) && rp.rel != ".") {
-      const merr = mkdirAt(rp.dirfd, rp.rel);
-      if (merr != 0) return "cannot create DATA_DIR " + dataDir + " (errno " + merr.toString() + ")";
+      // Create the missing components one by one (mkdir -p); an existing one is fine.
+      const parts = rp.rel.split("/");
+      let sub = "";
+      for (let i = 0; i < parts.length; i++) {
+        sub = i == 0 ? parts[i] : sub + "/" + parts[i];
+        const merr = mkdirAt(rp.dirfd, sub);
+        if (merr != 0 && merr != ERRNO_EXIST) return "cannot create DATA_DIR " + dataDir + " (errno " + merr.toString() + " at " + sub + ")";
+      }
       fd = openDirAt(rp.dirfd, rp.rel);
     }
     if (fd < 0) return "cannot open DATA_DIR " + dataDir + " (errno " + (-fd).toString() + ")";
