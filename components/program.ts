@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { EstateConfig } from "./config/types";
-import { versionsForSite } from "./config/validate";
+import { unpinnedHostKeyWarnings, versionsForSite } from "./config/validate";
 import { EdgeEstate, estateOutputs } from "./estate";
 import { hostArtifacts } from "./host/steps";
 
@@ -15,6 +15,8 @@ export function missingAirgapArtifacts(config: EstateConfig): string[] {
 }
 
 export function defineEstate(config: EstateConfig, sshPrivateKey: pulumi.Output<string>) {
+    // ssh.acceptUnknownHostKeys: said on every preview and up, once per host that would accept any key.
+    for (const w of unpinnedHostKeyWarnings(config)) pulumi.log.warn(w);
     for (const missing of config.artifacts.unpinned) {
         pulumi.log.warn(`unpinned artifact: ${missing}`);
     }

@@ -5,7 +5,7 @@
  */
 import { loadStackFile } from "../components/config/load";
 import { ConfigError, versionsForSite } from "../components/config/validate";
-import { hostArtifacts } from "../components/host/steps";
+import { artifactListLine, hostArtifacts } from "../components/host/steps";
 
 const [flag, value] = process.argv.slice(2);
 if (!value || (flag !== "--stack" && flag !== "--config-file")) {
@@ -15,7 +15,7 @@ if (!value || (flag !== "--stack" && flag !== "--config-file")) {
 try {
     const { config } = loadStackFile(flag === "--stack" ? `Pulumi.${value}.yaml` : value);
     const lines = new Set<string>();
-    for (const site of config.sites) for (const a of hostArtifacts(config, versionsForSite(config, site))) lines.add(`${a.name} ${a.sha256} ${a.url}`);
+    for (const site of config.sites) for (const a of hostArtifacts(config, versionsForSite(config, site))) lines.add(artifactListLine(a));
     console.log(`# cacheDir ${config.artifacts.cacheDir} arch ${config.artifacts.arch}`);
     for (const l of lines) console.log(l);
 } catch (e) {

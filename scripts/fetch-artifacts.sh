@@ -18,6 +18,11 @@ list="$(npx --no-install tsx scripts/artifacts-list.ts "$1" "$2")"
 cache_dir="$(sed -n '1s/^# cacheDir \([^ ]*\) arch .*/\1/p' <<<"$list")"
 arch="$(sed -n '1s/^# cacheDir [^ ]* arch \(.*\)/\1/p' <<<"$list")"
 [[ -n "$cache_dir" && -n "$arch" ]] || { echo "could not read the artifact list" >&2; exit 1; }
+# The stack config already refuses these; the script holds the line itself before it creates or chmods anything.
+case "/$cache_dir/" in
+    // | /./ | */../* | */./* | *//*) echo "refusing cache dir '$cache_dir': not a normalised dedicated directory" >&2; exit 1 ;;
+esac
+[[ "$cache_dir" =~ ^[A-Za-z0-9._/-]+$ && "$cache_dir" != /* || "$cache_dir" =~ ^/[A-Za-z0-9._/-]+$ ]] || { echo "refusing cache dir '$cache_dir'" >&2; exit 1; }
 mkdir -p "$cache_dir"
 chmod 0700 "$cache_dir"
 
@@ -26,8 +31,13 @@ sha() { sha256sum "$1" | cut -d' ' -f1; }
 
 pins=()
 status=0
-while read -r name pin url; do
+while read -r name pin url extra; do
     [[ -n "$name" && "$name" != "#" ]] || continue
+    if [[ ! "$name" =~ ^[A-Za-z0-9][A-Za-z0-9._+-]*$ || "$name" == *..* || -n "${extra:-}" || ! "$url" =~ ^https?://[^[:space:]]+$ ]]; then
+        echo "refusing artifact entry '$name': expected 'name sha256 url' with a plain file name (no '/' or '..')" >&2
+        status=1
+        continue
+    fi
     target="$cache_dir/$name"
     if [[ "$pin" != "UNPINNED" && -f "$target" && "$(sha "$target")" == "$pin" ]]; then
         echo "$name: cached, sha256 verified, unchanged"

@@ -9,6 +9,7 @@
  * YAML goes to stdout. Generated files are not committed (bench-synth writes them to a temp dir).
  * Exit codes: 0 written, 2 usage error.
  */
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as yaml from "js-yaml";
 
@@ -49,6 +50,7 @@ export interface GeneratedHost {
     role: "server" | "agent";
     port?: number;
     user?: string;
+    hostKey?: string;
 }
 
 export interface GeneratedSite {
@@ -60,6 +62,21 @@ export interface GeneratedSite {
 }
 
 /** The site list: ids unique, addresses unique, deterministic for (sites, seed). */
+/**
+ * A deterministic, well-formed ed25519 host key line for a generated host (test data: no machine holds the
+ * private half). Generated stacks pin every host, as a real stack must.
+ */
+export function generatedHostKey(seed: number, siteId: string, hostId: string): string {
+    const type = Buffer.from("ssh-ed25519");
+    const key = createHash("sha256").update(`${seed}/${siteId}/${hostId}`).digest();
+    const blob = Buffer.alloc(4 + type.length + 4 + key.length);
+    blob.writeUInt32BE(type.length, 0);
+    type.copy(blob, 4);
+    blob.writeUInt32BE(key.length, 4 + type.length);
+    key.copy(blob, 8 + type.length);
+    return `ssh-ed25519 ${blob.toString("base64")}`;
+}
+
 export function generateSites(opts: GenerateOptions): GeneratedSite[] {
     const rand = prng(opts.seed);
     const pick = <T>(list: T[]) => list[Math.floor(rand() * list.length)];
@@ -85,6 +102,7 @@ export function generateSites(opts: GenerateOptions): GeneratedSite[] {
         const hosts: GeneratedHost[] = [];
         for (let s = 0; s < servers; s++) hosts.push({ id: `srv-${"abc"[s]}`, address: `${net}.${11 + s}`, role: "server", ...(custom ? { port: 2222, user: "edgeops" } : {}) });
         for (let a = 0; a < agents; a++) hosts.push({ id: `wrk-${"ab"[a]}`, address: `${net}.${21 + a}`, role: "agent", ...(custom ? { port: 2222, user: "edgeops" } : {}) });
+        for (const h of hosts) h.hostKey = generatedHostKey(opts.seed, id, h.id);
         sites.push({ id, city: `${cityName}${districtName}${round ? `${round + 1}` : ""}`, wave, hosts, ...(servers === 3 && pick([true, false]) ? { trackingReplicas: 2 } : {}) });
     }
     // At least one canary, and the hub (first canary) is an HA site when there is one in wave 0.

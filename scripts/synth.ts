@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { loadStackFile } from "../components/config/load";
-import { ConfigError } from "../components/config/validate";
+import { ConfigError, unpinnedHostKeyWarnings } from "../components/config/validate";
 import { runProgramUnderMocks, SYNTH_SECRET_MARKER } from "./synth/run";
 import { evaluateRecordedResources } from "../policy-pack/offline";
 import { policyConfigFromBudget } from "../policy-pack/policies/config";
@@ -65,6 +65,9 @@ async function main(): Promise<number> {
         throw e;
     }
     const { config, stack } = loaded;
+    const insecure = unpinnedHostKeyWarnings(config);
+    for (const w of insecure) console.error(`synth: WARNING: ${w}`);
+    if (insecure.length) console.error(`synth: WARNING: ${insecure.length} host(s) accept any SSH host key (ssh.acceptUnknownHostKeys: true); collect keys with npm run host-keys -- --stack ${args.stack}`);
     const started = Date.now();
     // An encrypted key is never decrypted here; a plaintext test key is used as given (and redacted in output).
     const resources = await runProgramUnderMocks(config, args.stack, stack.sshPrivateKeyPlaintext ?? "[secret]");

@@ -67,4 +67,9 @@ export const DEFAULT_BUDGET: BudgetConfig = {
 };
 
 export const DEFAULT_TRACKING = { replicas: 1, httpPort: 8080 };
-export const DEFAULT_SSH = { dialErrorLimit: 30, perDialTimeout: 15 };
+export const DEFAULT_SSH = { dialErrorLimit: 30, perDialTimeout: 15, acceptUnknownHostKeys: false };
+
+/** Rollout health gate defaults; the p99 default is the tracking SLO the alert rules use (30 ms). */
+export const DEFAULT_HEALTH_GATE = { soakSeconds: 900, trackingP99Ms: 30, queryTimeoutSeconds: 30 };
+/** K3s' own default is every 12 h keeping 5; the edge sites snapshot every 6 h and size retention from the disk. */
+export const DEFAULT_BACKUPS = { etcdSnapshotCron: "0 */6 * * *", sqliteBackupCalendar: "*-*-* 00/6:15:00", maxDiskPercent: 10, minRetention: 3, maxRetention: 28 };

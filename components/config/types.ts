@@ -30,7 +30,10 @@ export interface HostConfig {
     role: HostRole;
     port: number;
     user: string;
-    /** OpenSSH public host key ("ssh-ed25519 AAAA..."). When set, the SSH client rejects any other key. */
+    /**
+     * OpenSSH public host key, canonical "<type> <base64>" (a pasted comment is dropped at validation). Every SSH
+     * connection pins it; required unless ssh.acceptUnknownHostKeys is true.
+     */
     hostKey?: string;
     labels: Record<string, string>;
     taints: HostTaint[];
@@ -134,6 +137,31 @@ export interface RolloutConfig {
     previousVersions?: Partial<Versions>;
 }
 
+/** The health gate a rollout wave must pass before the next wave starts (scripts/rollout/gate.ts). */
+export interface HealthGateConfig {
+    /** Prometheus HTTP API of the region hub. Unset = http://<first server of monitoring.hubSite>:30990. */
+    prometheusUrl?: string;
+    /** How long the sites of a wave must stay healthy after its `up` (the window every check looks at). */
+    soakSeconds: number;
+    /** Tracking p99 over the soak window must stay at or under this (the SLO). */
+    trackingP99Ms: number;
+    /** Per-query timeout against the hub. */
+    queryTimeoutSeconds: number;
+}
+
+/** Datastore snapshots: K3s' etcd schedule on HA sites, a systemd timer for SQLite on single-server sites. */
+export interface BackupsConfig {
+    /** K3s etcd-snapshot-schedule-cron (HA sites). */
+    etcdSnapshotCron: string;
+    /** systemd OnCalendar of the SQLite backup timer (single-server sites). */
+    sqliteBackupCalendar: string;
+    /** Snapshots may use at most this share (percent) of the datastore's filesystem; retention is sized from it on the host. */
+    maxDiskPercent: number;
+    /** Bounds of the sized retention (number of snapshots kept). */
+    minRetention: number;
+    maxRetention: number;
+}
+
 export interface EstateConfig {
     project: string;
     region: string;
@@ -145,6 +173,13 @@ export interface EstateConfig {
     tracking: TrackingConfig;
     monitoring: MonitoringConfig;
     rollout: RolloutConfig;
+    healthGate: HealthGateConfig;
+    backups: BackupsConfig;
     /** SSH connection tuning for hosts that are still booting. */
-    ssh: { dialErrorLimit: number; perDialTimeout: number };
+    ssh: {
+        dialErrorLimit: number;
+        perDialTimeout: number;
+        /** Opt-out of pinned host keys (hosts without `hostKey` accept any key); reported on every run. */
+        acceptUnknownHostKeys: boolean;
+    };
 }

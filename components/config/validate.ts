@@ -4,15 +4,18 @@
  * is registered (index.ts and scripts/synth.ts call it first).
  */
 import { isIP } from "node:net";
-import { DEFAULT_ARTIFACTS, DEFAULT_BUDGET, DEFAULT_SSH, DEFAULT_TRACKING, DEFAULT_VERSIONS, PROJECT } from "./defaults";
+import { DEFAULT_ARTIFACTS, DEFAULT_BACKUPS, DEFAULT_BUDGET, DEFAULT_HEALTH_GATE, DEFAULT_SSH, DEFAULT_TRACKING, DEFAULT_VERSIONS, PROJECT } from "./defaults";
 import { DEFAULT_CHECKSUMS } from "./checksums";
+import { escapeControls, findControlCharacters, parseBaseUrl, parseDirectory, parseHostKey, parseTaint } from "./grammar";
 import { isQuantity, toBytes, toMilliCpu } from "./quantity";
 import type {
     ArtifactArch,
     ArtifactsConfig,
+    BackupsConfig,
     BudgetConfig,
     ContainerResources,
     EstateConfig,
+    HealthGateConfig,
     HostConfig,
     HostTaint,
     RegistriesConfig,
@@ -23,12 +26,16 @@ import type {
 } from "./types";
 
 export class ConfigError extends Error {
-    constructor(readonly problems: string[]) {
+    readonly problems: string[];
+    constructor(problems: string[]) {
+        // No value can start a line of its own: control characters in any problem are shown escaped.
+        problems = problems.map(escapeControls);
         super(
             `Invalid ${PROJECT} stack config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
                 problems.map((p) => `  - ${p}`).join("\n"),
         );
         this.name = "ConfigError";
+        this.problems = problems;
     }
 }
 
@@ -60,6 +67,8 @@ const TOP_LEVEL_KEYS = [
     "tracking",
     "monitoring",
     "rollout",
+    "healthGate",
+    "backups",
     "ssh",
 ] as const;
 
@@ -69,9 +78,7 @@ const POSIX_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
 const SHA256 = /^[a-f0-9]{64}$/;
-const HOST_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}$/;
 const REGISTRY_PREFIX = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d+)?(\/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*$/;
-const TAINT = /^([^=:\s]+)(?:=([^:\s]*))?:(NoSchedule|PreferNoSchedule|NoExecute)$/;
 
 export const VERSION_PATTERNS: Record<keyof Versions, RegExp> = {
     k3s: /^v\d+\.\d+\.\d+\+k3s\d+$/,
@@ -96,7 +103,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "obj
 class Collector {
     readonly problems: string[] = [];
     add(key: string, message: string) {
-        this.problems.push(`${PROJECT}:${key}: ${message}`);
+        this.problems.push(escapeControls(`${PROJECT}:${key}: ${message}`));
     }
     unknownKeys(key: string, obj: Record<string, unknown>, allowed: readonly string[]) {
         for (const k of Object.keys(obj)) {
@@ -174,7 +181,7 @@ function validateHost(c: Collector, key: string, raw: unknown): HostConfig | und
     else role = h.role;
     const port = c.integer(`${key}.port`, h.port, 1, 65535, 22);
     const user = c.string(`${key}.user`, h.user, { pattern: POSIX_USER, what: "a POSIX user name", default: "root" });
-    const hostKey = c.string(`${key}.hostKey`, h.hostKey, { pattern: HOST_KEY, what: 'an OpenSSH public key ("ssh-ed25519 AAAA...")' });
+    const hostKey = validateHostKey(c, `${key}.hostKey`, h.hostKey);
     const labels: Record<string, string> = {};
     const rawLabels = c.object(`${key}.labels`, h.labels);
     for (const [k, v] of Object.entries(rawLabels ?? {})) {
@@ -187,9 +194,9 @@ function validateHost(c: Collector, key: string, raw: unknown): HostConfig | und
         if (!Array.isArray(h.taints)) c.add(`${key}.taints`, `must be a list like ["dedicated=edge:NoSchedule"], got ${show(h.taints)}`);
         else
             h.taints.forEach((t, i) => {
-                const m = typeof t === "string" ? TAINT.exec(t) : null;
-                if (!m) c.add(`${key}.taints[${i}]`, `${show(t)} is not a taint of the form key[=value]:NoSchedule|PreferNoSchedule|NoExecute`);
-                else taints.push({ key: m[1], ...(m[2] !== undefined ? { value: m[2] } : {}), effect: m[3] as HostTaint["effect"] });
+                const parsed = typeof t === "string" ? parseTaint(t) : ({ ok: false, reason: "is not a taint of the form key[=value]:NoSchedule|PreferNoSchedule|NoExecute" } as const);
+                if (!parsed.ok) c.add(`${key}.taints[${i}]`, `${show(t)} ${parsed.reason}`);
+                else taints.push(parsed.value);
             });
     }
     if (id === undefined || address === undefined || role === undefined || port === undefined || user === undefined) return undefined;
@@ -210,7 +217,7 @@ function validateSites(c: Collector, raw: unknown): SiteConfig[] {
     const siteIds = new Map<string, number>();
     const addresses = new Map<string, string>();
     raw.forEach((rs, i) => {
-        const ref = isObject(rs) && typeof rs.id === "string" && rs.id ? `sites[id=${rs.id}]` : `sites[${i}]`;
+        const ref = isObject(rs) && typeof rs.id === "string" && DNS_LABEL.test(rs.id) ? `sites[id=${rs.id}]` : `sites[${i}]`;
         const s = c.object(ref, rs);
         if (!s) return;
         c.unknownKeys(ref, s, ["id", "city", "wave", "hosts", "trackingReplicas"]);
@@ -229,7 +236,7 @@ function validateSites(c: Collector, raw: unknown): SiteConfig[] {
         } else {
             const hostIds = new Set<string>();
             s.hosts.forEach((rh, j) => {
-                const href = `${ref}.hosts${isObject(rh) && typeof rh.id === "string" && rh.id ? `[id=${rh.id}]` : `[${j}]`}`;
+                const href = `${ref}.hosts${isObject(rh) && typeof rh.id === "string" && DNS_LABEL.test(rh.id) ? `[id=${rh.id}]` : `[${j}]`}`;
                 const h = validateHost(c, href, rh);
                 if (!h) return;
                 if (hostIds.has(h.id)) c.add(`${href}.id`, `duplicate host id ${show(h.id)} in site ${show(id)}`);
@@ -321,18 +328,68 @@ function validateBudget(c: Collector, raw: unknown): BudgetConfig {
     return { host, k3sReserve, classes, components };
 }
 
+/** A base URL, returned re-serialised from its parsed form (grammar.ts parseBaseUrl). */
 function validateUrl(c: Collector, key: string, v: unknown, def: string): string {
     const s = c.string(key, v, { default: def });
     if (s === undefined) return def;
-    let ok = false;
-    try {
-        const u = new URL(s);
-        ok = (u.protocol === "https:" || u.protocol === "http:") && !s.endsWith("/");
-    } catch {
-        ok = false;
+    const parsed = parseBaseUrl(s);
+    if (!parsed.ok) {
+        c.add(key, `${show(s)} is not an http(s) URL without a trailing slash: it ${parsed.reason}`);
+        return s;
     }
-    if (!ok) c.add(key, `${show(s)} is not an http(s) URL without a trailing slash`);
+    return parsed.value;
+}
+
+/** hostKey: a pasted OpenSSH public key line (`.pub` or ssh-keyscan, comment allowed), kept as `<type> <base64>`. */
+function validateHostKey(c: Collector, key: string, v: unknown): string | undefined {
+    const s = c.string(key, v);
+    if (s === undefined) return undefined;
+    const parsed = parseHostKey(s);
+    if (!parsed.ok) {
+        c.add(key, `${show(s)} ${parsed.reason}`);
+        return undefined;
+    }
+    return parsed.value;
+}
+
+/** A local directory (grammar.ts parseDirectory): never '/', never outside what it names. */
+function validateDirectory(c: Collector, key: string, v: unknown, def: string): string {
+    const s = c.string(key, v, { default: def });
+    if (s === undefined) return def;
+    const parsed = parseDirectory(s);
+    if (!parsed.ok) c.add(key, `${show(s)} is not a usable directory: it ${parsed.reason}`);
     return s;
+}
+
+/** Every string in the stack, wherever it sits: control characters (newline, NUL, ESC...) are refused outright. */
+function refuseControlCharacters(c: Collector, raw: RawEstateConfig) {
+    for (const f of findControlCharacters(raw)) c.add(f.key, `${show(f.value)} contains a control character (newline, NUL, ...); no config value may`);
+}
+
+/**
+ * Pinned host keys: every host needs `hostKey` unless the stack opts out with ssh.acceptUnknownHostKeys: true
+ * (then every run warns about each unpinned host; see unpinnedHostKeyWarnings).
+ */
+function requireHostKeys(c: Collector, sites: SiteConfig[], acceptUnknown: boolean) {
+    if (acceptUnknown) return;
+    for (const s of sites)
+        for (const h of s.hosts)
+            if (!h.hostKey)
+                c.add(
+                    `sites[id=${s.id}].hosts[id=${h.id}].hostKey`,
+                    `is required: without it the SSH connection accepts any host key and a machine in the path gets the K3s token; collect keys with \`npm run host-keys -- --stack <name>\` (or set ssh.acceptUnknownHostKeys: true, loudly reported on every run)`,
+                );
+}
+
+/** One warning per host that connects without a pinned key (only when ssh.acceptUnknownHostKeys is true). */
+export function unpinnedHostKeyWarnings(config: EstateConfig): string[] {
+    if (!config.ssh.acceptUnknownHostKeys) return [];
+    const out: string[] = [];
+    for (const s of config.sites)
+        for (const h of s.hosts)
+            if (!h.hostKey)
+                out.push(`INSECURE: ${s.id}/${h.id} (${h.address}:${h.port}) has no hostKey and ssh.acceptUnknownHostKeys is true: any machine answering there gets the site's K3s token`);
+    return out;
 }
 
 function validateChecksumMap(c: Collector, key: string, raw: unknown): Record<string, Partial<Record<ArtifactArch, string>>> {
@@ -402,7 +459,7 @@ function validateArtifacts(c: Collector, raw: unknown, versions: Versions[], req
         k3sBaseUrl: validateUrl(c, "artifacts.k3sBaseUrl", a.k3sBaseUrl, DEFAULT_ARTIFACTS.k3sBaseUrl),
         k3sInstallScriptBaseUrl: validateUrl(c, "artifacts.k3sInstallScriptBaseUrl", a.k3sInstallScriptBaseUrl, DEFAULT_ARTIFACTS.k3sInstallScriptBaseUrl),
         shimBaseUrl: validateUrl(c, "artifacts.shimBaseUrl", a.shimBaseUrl, DEFAULT_ARTIFACTS.shimBaseUrl),
-        cacheDir: c.string("artifacts.cacheDir", a.cacheDir, { default: DEFAULT_ARTIFACTS.cacheDir }) ?? DEFAULT_ARTIFACTS.cacheDir,
+        cacheDir: validateDirectory(c, "artifacts.cacheDir", a.cacheDir, DEFAULT_ARTIFACTS.cacheDir),
         checksums,
         unpinned,
     };
@@ -439,9 +496,49 @@ function validateRegistries(c: Collector, raw: unknown): RegistriesConfig | unde
     return { mirrors, ...(allowed ? { allowed } : {}) };
 }
 
+const HTTP_URL = /^https?:\/\/(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?(\/[A-Za-z0-9._~\/-]*)?$/;
+/** Five cron fields (minute hour day month weekday), each digits, `*`, `/`, `,`, `-`: what K3s' cron parser takes. */
+const CRON = /^([0-9*\/,-]+)( [0-9*\/,-]+){4}$/;
+/** A systemd OnCalendar expression: written into a unit file, so no quotes, `%`, `;` or newlines. */
+const ON_CALENDAR = /^[A-Za-z0-9*:\/,.~ -]{1,64}$/;
+
+function validateHealthGate(c: Collector, raw: unknown): HealthGateConfig {
+    const g = c.object("healthGate", raw) ?? {};
+    c.unknownKeys("healthGate", g, ["prometheusUrl", "soakSeconds", "trackingP99Ms", "queryTimeoutSeconds"]);
+    const d = DEFAULT_HEALTH_GATE;
+    const prometheusUrl = c.string("healthGate.prometheusUrl", g.prometheusUrl, {
+        pattern: HTTP_URL,
+        what: "an http(s) URL of the hub's Prometheus without credentials (e.g. http://10.20.1.11:30990); the password comes from the environment",
+    });
+    return {
+        ...(prometheusUrl ? { prometheusUrl: prometheusUrl.replace(/\/+$/, "") } : {}),
+        soakSeconds: c.integer("healthGate.soakSeconds", g.soakSeconds, 1, 86400, d.soakSeconds) ?? d.soakSeconds,
+        trackingP99Ms: c.integer("healthGate.trackingP99Ms", g.trackingP99Ms, 1, 60000, d.trackingP99Ms) ?? d.trackingP99Ms,
+        queryTimeoutSeconds: c.integer("healthGate.queryTimeoutSeconds", g.queryTimeoutSeconds, 1, 600, d.queryTimeoutSeconds) ?? d.queryTimeoutSeconds,
+    };
+}
+
+function validateBackups(c: Collector, raw: unknown): BackupsConfig {
+    const b = c.object("backups", raw) ?? {};
+    c.unknownKeys("backups", b, ["etcdSnapshotCron", "sqliteBackupCalendar", "maxDiskPercent", "minRetention", "maxRetention"]);
+    const d = DEFAULT_BACKUPS;
+    const out: BackupsConfig = {
+        etcdSnapshotCron: c.string("backups.etcdSnapshotCron", b.etcdSnapshotCron, { pattern: CRON, what: 'a five-field cron schedule (e.g. "0 */6 * * *")', default: d.etcdSnapshotCron }) ?? d.etcdSnapshotCron,
+        sqliteBackupCalendar:
+            c.string("backups.sqliteBackupCalendar", b.sqliteBackupCalendar, { pattern: ON_CALENDAR, what: 'a systemd OnCalendar expression (e.g. "*-*-* 00/6:15:00")', default: d.sqliteBackupCalendar }) ??
+            d.sqliteBackupCalendar,
+        maxDiskPercent: c.integer("backups.maxDiskPercent", b.maxDiskPercent, 1, 50, d.maxDiskPercent) ?? d.maxDiskPercent,
+        minRetention: c.integer("backups.minRetention", b.minRetention, 1, 1000, d.minRetention) ?? d.minRetention,
+        maxRetention: c.integer("backups.maxRetention", b.maxRetention, 1, 1000, d.maxRetention) ?? d.maxRetention,
+    };
+    if (out.minRetention > out.maxRetention) c.add("backups.minRetention", `${out.minRetention} is more than backups.maxRetention (${out.maxRetention})`);
+    return out;
+}
+
 /** Validates the whole stack config; throws ConfigError naming every problem. */
 export function validateEstateConfig(raw: RawEstateConfig, opts: ValidateOptions): EstateConfig {
     const c = new Collector();
+    refuseControlCharacters(c, raw);
     c.unknownKeys("", raw, TOP_LEVEL_KEYS);
     const region = c.string("region", raw.region, { required: true, pattern: DNS_LABEL, what: "a region name (DNS label, e.g. cn-east)" });
     const sites = validateSites(c, raw.sites);
@@ -472,7 +569,7 @@ export function validateEstateConfig(raw: RawEstateConfig, opts: ValidateOptions
         replicas: c.integer("tracking.replicas", t.replicas, 0, 10, DEFAULT_TRACKING.replicas) ?? DEFAULT_TRACKING.replicas,
         httpPort: c.integer("tracking.httpPort", t.httpPort, 1024, 65535, DEFAULT_TRACKING.httpPort) ?? DEFAULT_TRACKING.httpPort,
         ...(t.registryImage !== undefined
-            ? { registryImage: c.string("tracking.registryImage", t.registryImage, { pattern: /^[a-z0-9.-]+(:\d+)?\/[a-z0-9._/-]+@sha256:[a-f0-9]{64}$/, what: "an image reference pinned by digest (host/name@sha256:...)" }) }
+            ? { registryImage: c.string("tracking.registryImage", t.registryImage, { pattern: /^(?!.*\.\.)(?!.*\/\/)[a-z0-9.-]+(:\d+)?\/[a-z0-9._/-]+@sha256:[a-f0-9]{64}$/, what: "an image reference pinned by digest (host/name@sha256:...)" }) }
             : {}),
     };
 
@@ -482,9 +579,19 @@ export function validateEstateConfig(raw: RawEstateConfig, opts: ValidateOptions
     if (hubSite !== undefined && sites.length > 0 && !sites.some((s) => s.id === hubSite))
         c.add("monitoring.hubSite", `${show(hubSite)} is not one of this region's site ids`);
 
+    const healthGate = validateHealthGate(c, raw.healthGate);
+    const backups = validateBackups(c, raw.backups);
+
     const sshRaw = c.object("ssh", raw.ssh) ?? {};
-    c.unknownKeys("ssh", sshRaw, ["dialErrorLimit", "perDialTimeout"]);
+    c.unknownKeys("ssh", sshRaw, ["dialErrorLimit", "perDialTimeout", "acceptUnknownHostKeys"]);
+    let acceptUnknownHostKeys = false;
+    if (sshRaw.acceptUnknownHostKeys !== undefined) {
+        if (typeof sshRaw.acceptUnknownHostKeys === "boolean") acceptUnknownHostKeys = sshRaw.acceptUnknownHostKeys;
+        else c.add("ssh.acceptUnknownHostKeys", `${show(sshRaw.acceptUnknownHostKeys)} must be true or false`);
+    }
+    requireHostKeys(c, sites, acceptUnknownHostKeys);
     const ssh = {
+        acceptUnknownHostKeys,
         dialErrorLimit: c.integer("ssh.dialErrorLimit", sshRaw.dialErrorLimit, -1, 1000, DEFAULT_SSH.dialErrorLimit) ?? DEFAULT_SSH.dialErrorLimit,
         perDialTimeout: c.integer("ssh.perDialTimeout", sshRaw.perDialTimeout, 0, 600, DEFAULT_SSH.perDialTimeout) ?? DEFAULT_SSH.perDialTimeout,
     };
@@ -501,6 +608,8 @@ export function validateEstateConfig(raw: RawEstateConfig, opts: ValidateOptions
         tracking: tracking as EstateConfig["tracking"],
         monitoring: { hubSite: hubSite! },
         rollout,
+        healthGate,
+        backups,
         ssh,
     };
 }

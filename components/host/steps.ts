@@ -4,6 +4,7 @@
  */
 import * as yaml from "js-yaml";
 import { k3sAssetNames, shimAssetName } from "../config/defaults";
+import { isArtifactName } from "../config/grammar";
 import { toBytes } from "../config/quantity";
 import type { EstateConfig, HostConfig, SiteConfig, Versions } from "../config/types";
 import { renderRemoteScript } from "./remote-script";
@@ -121,6 +122,22 @@ export function hostArtifacts(config: EstateConfig, versions: Versions): Artifac
     return entries;
 }
 
+/**
+ * One "name sha256 url" line per artifact. Built only from checked parts: a name without '/' or '..', a digest
+ * (or UNPINNED) and a URL without whitespace, so no value can add a line (an entry) or a field, or point a
+ * name outside the artifacts folder. Throws on anything else: that is a bug, not a config problem.
+ */
+export function artifactListLine(a: ArtifactEntry): string {
+    if (!isArtifactName(a.name)) throw new Error(`artifact name ${JSON.stringify(a.name)} is not a plain file name`);
+    if (!/^([a-f0-9]{64}|UNPINNED)$/.test(a.sha256)) throw new Error(`artifact ${a.name}: digest ${JSON.stringify(a.sha256)} is not a sha256`);
+    if (!/^https?:\/\/[\x21-\x7e]+$/.test(a.url)) throw new Error(`artifact ${a.name}: URL ${JSON.stringify(a.url)} holds whitespace or control characters`);
+    return `${a.name} ${a.sha256} ${a.url}`;
+}
+
+export function artifactList(artifacts: ArtifactEntry[]): string {
+    return artifacts.map(artifactListLine).join("\n");
+}
+
 /** Minimum memory per role checked by preflight (below this K3s will not run reliably). */
 const MIN_MEMORY_MIB = { server: 1800, agent: 900 } as const;
 
@@ -146,7 +163,7 @@ export function planHostSteps(config: EstateConfig, site: SiteConfig, host: Host
         {
             name: "fetch-artifacts",
             file: "fetch-artifacts.sh",
-            env: { ...common, ARTIFACT_MODE: config.artifacts.mode, ARTIFACTS: artifacts.map((a) => `${a.name} ${a.sha256} ${a.url}`).join("\n") },
+            env: { ...common, ARTIFACT_MODE: config.artifacts.mode, ARTIFACTS: artifactList(artifacts) },
             stdinToken: false,
             secretStdout: false,
         },

@@ -13,8 +13,11 @@ mkdir -p "$dir"
 chmod 0700 "$EDGE_STATE_DIR"
 
 changed=0
-while read -r name sha url; do
+while read -r name sha url extra; do
     [[ -n "$name" ]] || continue
+    # Defence in depth (the list is built from checked parts): a plain file name, exactly three fields.
+    [[ "$name" =~ ^[A-Za-z0-9][A-Za-z0-9._+-]*$ && "$name" != *..* ]] || die "refusing artifact name '$name': not a plain file name (no '/' or '..')"
+    [[ -z "${extra:-}" && "$url" =~ ^https?://[^[:space:]]+$ ]] || die "refusing artifact entry '$name': expected 'name sha256 url'"
     [[ "$sha" =~ ^[0-9a-f]{64}$ ]] || die "artifact $name has no valid pinned sha256 ('$sha')"
     target="$dir/$name"
     if [[ -f "$target" && "$(sha256_of "$target")" == "$sha" ]]; then

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_VERSIONS } from "../../components/config/defaults";
 import type { EstateConfig, Versions } from "../../components/config/types";
 import { validateEstateConfig, versionsForSite } from "../../components/config/validate";
+import { generatedHostKey } from "../../scripts/generate-stack";
 import { type Registered, registerUnderMocks, registrationFingerprint, siteOfResource, TEST_PRIVATE_KEY } from "./host/probe-mocks";
 
 // The pinned defaults are what every site runs before a rollout.
@@ -19,6 +20,8 @@ function rawStack(extra: Record<string, unknown> = {}, siteEdit?: (sites: any[])
         { id: "nb-yinzhou", city: "宁波鄞州", wave: 2, hosts: [{ id: "srv-a", address: "10.20.5.11", role: "server" }] },
         { id: "hf-shushan", city: "合肥蜀山", wave: 3, hosts: [{ id: "srv-a", address: "10.20.6.11", role: "server" }, { id: "wrk-a", address: "10.20.6.21", role: "agent" }] },
     ];
+    // Pinned host keys, as every real stack has them.
+    for (const s of sites) for (const h of s.hosts) h.hostKey = generatedHostKey(1, s.id, h.id);
     siteEdit?.(sites);
     return { region: "cn-east", sites, monitoring: { hubSite: "sh-pudong" }, versions: BASE_VERSIONS, ...extra };
 }
@@ -127,7 +130,7 @@ describe("wave rollout under mocks", () => {
 describe("per-site isolation under mocks", () => {
     const edits: [string, (sites: any[]) => void][] = [
         ["a host address change", (s) => (s[2].hosts[1].address = "10.20.3.99")],
-        ["an added agent", (s) => s[3].hosts.push({ id: "wrk-a", address: "10.20.5.21", role: "agent" })],
+        ["an added agent", (s) => s[3].hosts.push({ id: "wrk-a", address: "10.20.5.21", role: "agent", hostKey: generatedHostKey(1, s[3].id, "wrk-a") })],
         ["a removed agent", (s) => s[4].hosts.splice(1, 1)],
         ["a wave change", (s) => (s[1].wave = 3)],
         ["tracking replicas and a host label", (s) => ((s[2].trackingReplicas = 2), (s[2].hosts[0].labels = { "edge-estate/dock": "south" }))],

@@ -70,11 +70,16 @@ const restricted = (uid: number) => ({
 /** Where a site's agent sends its samples: the hub's NodePort, or the in-cluster Service on the hub site itself. */
 export function remoteWriteUrl(config: EstateConfig, site: SiteConfig): string {
     if (site.id === config.monitoring.hubSite) return `http://${HUB_PROMETHEUS_NAME}.${NS}.svc:${PROMETHEUS_PORT}/api/v1/write`;
+    return `${hubNodePortUrl(config)}/api/v1/write`;
+}
+
+/** The hub Prometheus from outside its cluster: its first server's NodePort (the rollout gate queries it too). */
+export function hubNodePortUrl(config: EstateConfig): string {
     const hub = config.sites.find((s) => s.id === config.monitoring.hubSite);
     if (!hub) throw new Error(`edge-estate:monitoring.hubSite ${JSON.stringify(config.monitoring.hubSite)} is not a site of this region`);
     const address = siteTopology(hub).firstServer.address;
     const host = address.includes(":") ? `[${address}]` : address;
-    return `http://${host}:${HUB_REMOTE_WRITE_NODE_PORT}/api/v1/write`;
+    return `http://${host}:${HUB_REMOTE_WRITE_NODE_PORT}`;
 }
 
 export const AGENT_SECRET = `${AGENT_NAME}-remote-write`;

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_ARTIFACTS, DEFAULT_BUDGET, DEFAULT_SSH, DEFAULT_TRACKING, DEFAULT_VERSIONS } from "../../../components/config/defaults";
+import { DEFAULT_ARTIFACTS, DEFAULT_BACKUPS, DEFAULT_BUDGET, DEFAULT_HEALTH_GATE, DEFAULT_SSH, DEFAULT_TRACKING, DEFAULT_VERSIONS } from "../../../components/config/defaults";
 import { toBytes, toMilliCpu } from "../../../components/config/quantity";
 
 const root = path.join(__dirname, "..", "..", "..");
@@ -18,7 +18,7 @@ describe("Pulumi.yaml", () => {
     });
 
     it("declares every config key with a type and a description; arrays have items", () => {
-        const keys = ["region", "sites", "sshPrivateKey", "versions", "artifacts", "registries", "budget", "tracking", "monitoring", "rollout", "ssh"];
+        const keys = ["region", "sites", "sshPrivateKey", "versions", "artifacts", "registries", "budget", "tracking", "monitoring", "rollout", "healthGate", "backups", "ssh"];
         expect(Object.keys(project.config).sort()).toEqual([...keys].sort());
         for (const k of keys) {
             expect(["string", "integer", "boolean", "array", "object"], k).toContain(project.config[k].type);
@@ -33,6 +33,8 @@ describe("Pulumi.yaml", () => {
         expect(project.config.budget.default).toEqual(DEFAULT_BUDGET);
         expect(project.config.tracking.default).toEqual(DEFAULT_TRACKING);
         expect(project.config.ssh.default).toEqual(DEFAULT_SSH);
+        expect(project.config.healthGate.default).toEqual(DEFAULT_HEALTH_GATE);
+        expect(project.config.backups.default).toEqual(DEFAULT_BACKUPS);
         expect(project.config.artifacts.default).toEqual({ ...DEFAULT_ARTIFACTS, checksums: {} });
     });
 

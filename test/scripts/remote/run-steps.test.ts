@@ -13,7 +13,8 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EstateConfig } from "../../../components/config/types";
 import { validateEstateConfig } from "../../../components/config/validate";
-import { planHostSteps, renderStep } from "../../../components/host/steps";
+import { type HostStep, planHostSteps, renderStep } from "../../../components/host/steps";
+import { generatedHostKey } from "../../../scripts/generate-stack";
 import { requireRootOrSkip } from "../../support/root";
 
 const runAsRoot = requireRootOrSkip("remote step execution in a mount namespace");
@@ -50,7 +51,7 @@ function config(pins: { k3s: string; install: string; shim: string }, extra: Rec
         {
             region: "test",
             monitoring: { hubSite: "site-a" },
-            sites: [{ id: "site-a", city: "Testville", wave: 0, hosts: [{ id: "srv-a", address: "192.0.2.10", role: "server" }] }],
+            sites: [{ id: "site-a", city: "Testville", wave: 0, hosts: [{ id: "srv-a", address: "192.0.2.10", role: "server", hostKey: generatedHostKey(1, "site-a", "srv-a") }] }],
             artifacts: {
                 arch,
                 k3sBaseUrl: `${base}/k3s`,
@@ -69,11 +70,12 @@ function config(pins: { k3s: string; install: string; shim: string }, extra: Rec
 }
 
 /** Runs the given steps twice in one private mount namespace; returns each run's output and the resulting files. */
-async function runSteps(cfg: EstateConfig, names: string[], token = "s3cr3t-token-value") {
+async function runSteps(cfg: EstateConfig, names: string[], token = "s3cr3t-token-value", edit?: (steps: HostStep[]) => void) {
     const site = cfg.sites[0];
     const host = site.hosts[0];
     const dir = fs.mkdtempSync(path.join(work, "run-"));
     const steps = planHostSteps(cfg, site, host, cfg.versions).filter((s) => names.includes(s.name));
+    edit?.(steps);
     steps.forEach((s) => fs.writeFileSync(path.join(dir, `${s.order}-${s.name}.sh`), renderStep(site, host, s)));
     const driver = `set -u
 mount -t tmpfs tmpfs /var/lib/edge-estate && mount -t tmpfs tmpfs /etc/rancher && mount -t tmpfs tmpfs /usr/local/bin
@@ -158,6 +160,20 @@ describe.runIf(runAsRoot)("host steps executed for real", () => {
         const run = await runSteps(config({ ...pins, k3s: "0".repeat(64) }), ["fetch-artifacts"]);
         expect(run.rc("fetch-artifacts", 1)).toBe(1);
         expect(run.out("fetch-artifacts", 1)).toMatch(/k3s-v1\.30\.4-k3s1 sha256 mismatch: expected 0{64}, got [0-9a-f]{64}/);
+    });
+
+    it("refuses an artifact name with '/' or '..' or an extra field even if the list carried one (defence in depth)", async () => {
+        const outside = path.join(work, "escaped-by-artifact-name");
+        for (const entry of [
+            `../../../..${outside} ${pins.k3s} ${base}/k3s/v1.30.4+k3s1/${arch === "amd64" ? "k3s" : "k3s-arm64"}`,
+            `sub/k3s ${pins.k3s} ${base}/k3s/v1.30.4+k3s1/k3s`,
+            `k3s ${pins.k3s} ${base}/k3s/v1.30.4+k3s1/k3s extra-field`,
+        ]) {
+            const run = await runSteps(config(pins), ["fetch-artifacts"], undefined, (steps) => (steps[0].env.ARTIFACTS = entry));
+            expect(run.rc("fetch-artifacts", 1), run.out("fetch-artifacts", 1)).toBe(1);
+            expect(run.out("fetch-artifacts", 1)).toMatch(/refusing artifact (name|entry)/);
+        }
+        expect(fs.existsSync(outside)).toBe(false);
     });
 
     it("refuses an unpinned artifact on the host", async () => {

@@ -1,0 +1,98 @@
+/**
+ * npm run host-keys -- (--stack NAME | --config-file PATH) [--timeout SECONDS]
+ *
+ * Collects the SSH host key of every host of a stack with ssh-keyscan (ed25519 preferred, then ecdsa, then rsa)
+ * and prints, per host, its fingerprint and the `hostKey:` entry to paste into the stack file. Compare the
+ * fingerprints with the hosts' consoles (`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub`) before committing:
+ * a scan only tells you what answered on the network, which is exactly what pinning is meant to stop trusting.
+ * Hosts that already pin a key are checked against it. Exit codes: 0 all collected and matching, 1 a host did
+ * not answer or presented a key other than the pinned one, 2 usage.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { parseStackFile } from "../components/config/load";
+import { ConfigError, validateEstateConfig } from "../components/config/validate";
+
+const PREFERENCE = ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-rsa"];
+
+export interface ScannedKey {
+    type: string;
+    key: string;
+    fingerprint: string;
+}
+
+/** ssh-keyscan one host; returns the preferred key or undefined when the host did not answer. */
+export function scanHostKey(address: string, port: number, timeoutSeconds: number): ScannedKey | undefined {
+    const r = spawnSync("ssh-keyscan", ["-T", String(timeoutSeconds), "-p", String(port), "-t", "ed25519,ecdsa,rsa", address], { encoding: "utf8" });
+    const keys = (r.stdout ?? "")
+        .split("\n")
+        .filter((l) => l && !l.startsWith("#"))
+        .map((l) => l.trim().split(/\s+/))
+        .filter((p) => p.length >= 3)
+        .map(([, type, b64]) => ({ type, b64 }));
+    keys.sort((a, b) => PREFERENCE.indexOf(a.type) - PREFERENCE.indexOf(b.type));
+    const best = keys.find((k) => PREFERENCE.includes(k.type));
+    if (!best) return undefined;
+    const key = `${best.type} ${best.b64}`;
+    const fingerprint = execFileSync("ssh-keygen", ["-l", "-f", "-"], { input: `${key}\n`, encoding: "utf8" }).split(/\s+/)[1];
+    return { type: best.type, key, fingerprint };
+}
+
+function main(argv: string[]): number {
+    let file: string | undefined;
+    let timeout = 5;
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i];
+        const v = argv[++i];
+        if (v === undefined) return usage(`${a} needs a value`);
+        if (a === "--stack") {
+            if (!/^[A-Za-z0-9._-]+$/.test(v)) return usage(`invalid stack name ${JSON.stringify(v)}`);
+            file = `Pulumi.${v}.yaml`;
+        } else if (a === "--config-file") file = v;
+        else if (a === "--timeout" && /^\d+$/.test(v)) timeout = Number(v);
+        else return usage(`unknown argument ${a}`);
+    }
+    if (!file) return usage("give --stack or --config-file");
+    let config;
+    try {
+        const fs = require("node:fs") as typeof import("node:fs");
+        const stack = parseStackFile(fs.readFileSync(file, "utf8"), file);
+        // Collecting keys is what a stack without them needs: validate with the opt-out, everything else as usual.
+        const raw = { ...stack.raw, ssh: { ...((stack.raw.ssh as object) ?? {}), acceptUnknownHostKeys: true } };
+        config = validateEstateConfig(raw, { sshPrivateKeyPresent: true, requirePins: false });
+    } catch (e) {
+        if (e instanceof ConfigError) {
+            console.error(e.message);
+            return 1;
+        }
+        throw e;
+    }
+    let status = 0;
+    console.log(`# Host keys of ${file}, collected with ssh-keyscan. Check each fingerprint on the host's console before committing.`);
+    for (const site of config.sites) {
+        console.log(`# site ${site.id}`);
+        for (const host of site.hosts) {
+            const scanned = scanHostKey(host.address, host.port, timeout);
+            if (!scanned) {
+                console.error(`host-keys: ${site.id}/${host.id} (${host.address}:${host.port}) did not answer`);
+                console.log(`#   ${host.id}: NO ANSWER from ${host.address}:${host.port}`);
+                status = 1;
+                continue;
+            }
+            if (host.hostKey && host.hostKey !== scanned.key) {
+                console.error(`host-keys: ${site.id}/${host.id} (${host.address}:${host.port}) presents ${scanned.fingerprint}, which is NOT the pinned hostKey: investigate before changing anything`);
+                status = 1;
+            }
+            const note = host.hostKey ? (host.hostKey === scanned.key ? " (matches the pinned key)" : " (DIFFERS from the pinned key)") : "";
+            console.log(`#   ${host.id} ${host.address}:${host.port} ${scanned.fingerprint}${note}`);
+            console.log(`    - { id: ${host.id}, hostKey: "${scanned.key}" }`);
+        }
+    }
+    return status;
+}
+
+function usage(msg: string): number {
+    console.error(`host-keys: ${msg}\nusage: npm run host-keys -- (--stack NAME | --config-file PATH) [--timeout SECONDS]`);
+    return 2;
+}
+
+if (require.main === module) process.exit(main(process.argv.slice(2)));

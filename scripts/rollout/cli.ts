@@ -1,0 +1,120 @@
+/**
+ * npm run rollout -- --stack NAME [--versions key=value,...] [--dry-run] [--prometheus-url URL] [--after-wave CMD]
+ *
+ * Rolls new pinned versions through a region stack wave by wave, each wave gated on measured health
+ * (scripts/rollout/driver.ts). `--dry-run` prints the wave plan from Pulumi.<stack>.yaml alone: no backend, no
+ * CLI, no network. Without --versions it resumes the rollout recorded in the stack's config.
+ *
+ * Environment: EDGE_PROMETHEUS_USER (default "reader") / EDGE_PROMETHEUS_PASSWORD for the hub; the Automation API
+ * needs the pulumi CLI, PULUMI_BACKEND_URL and PULUMI_CONFIG_PASSPHRASE.
+ * Exit codes: 0 done (or plan printed), 1 stopped (policy violation, failed up, failed gate), 2 usage or config error.
+ */
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { ConfigError, VERSION_PATTERNS } from "../../components/config/validate";
+import { loadStackFile } from "../../components/config/load";
+import type { Versions } from "../../components/config/types";
+import { gatePrometheusUrl, runRollout } from "./driver";
+import { formatPlan, planRollout, RolloutPlanError } from "./plan";
+
+const USAGE = "usage: npm run rollout -- --stack NAME [--versions key=value,...] [--dry-run] [--prometheus-url URL] [--after-wave CMD]";
+const ROOT = path.resolve(__dirname, "..", "..");
+
+class UsageError extends Error {}
+
+export interface RolloutArgs {
+    stack: string;
+    versions: Partial<Versions>;
+    dryRun: boolean;
+    prometheusUrl?: string;
+    afterWave?: string;
+}
+
+export function parseVersions(text: string): Partial<Versions> {
+    const out: Partial<Versions> = {};
+    for (const part of text.split(",").map((p) => p.trim()).filter(Boolean)) {
+        const m = /^([A-Za-z0-9]+)=(\S+)$/.exec(part);
+        if (!m) throw new UsageError(`--versions: ${JSON.stringify(part)} is not key=value`);
+        const k = m[1] as keyof Versions;
+        if (!(k in VERSION_PATTERNS)) throw new UsageError(`--versions: unknown key ${JSON.stringify(m[1])}; known: ${Object.keys(VERSION_PATTERNS).join(", ")}`);
+        if (!VERSION_PATTERNS[k].test(m[2])) throw new UsageError(`--versions: ${k}=${JSON.stringify(m[2])} does not look like ${VERSION_PATTERNS[k]}`);
+        out[k] = m[2];
+    }
+    return out;
+}
+
+export function parseArgs(argv: string[]): RolloutArgs {
+    const args: Partial<RolloutArgs> & { versions: Partial<Versions>; dryRun: boolean } = { versions: {}, dryRun: false };
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i];
+        const value = () => {
+            const v = argv[++i];
+            if (v === undefined || v.startsWith("--")) throw new UsageError(`${a} needs a value`);
+            return v;
+        };
+        if (a === "--stack") args.stack = value();
+        else if (a === "--versions") args.versions = parseVersions(value());
+        else if (a === "--dry-run") args.dryRun = true;
+        else if (a === "--prometheus-url") args.prometheusUrl = value();
+        else if (a === "--after-wave") args.afterWave = value();
+        else if (a === "--help" || a === "-h") throw new UsageError("");
+        else throw new UsageError(`unknown argument ${JSON.stringify(a)}`);
+    }
+    if (!args.stack || !/^[A-Za-z0-9._-]+$/.test(args.stack)) throw new UsageError("--stack NAME is required (Pulumi.<NAME>.yaml)");
+    return args as RolloutArgs;
+}
+
+async function main(): Promise<number> {
+    let args: RolloutArgs;
+    try {
+        args = parseArgs(process.argv.slice(2));
+    } catch (e) {
+        if (!(e instanceof UsageError)) throw e;
+        if (e.message) console.error(`error: ${e.message}`);
+        console.error(USAGE);
+        return 2;
+    }
+    try {
+        if (args.dryRun) {
+            const { config } = loadStackFile(path.join(ROOT, `Pulumi.${args.stack}.yaml`));
+            const plan = planRollout(config, args.versions);
+            console.log(formatPlan(args.stack, plan, { ...config.healthGate, prometheusUrl: gatePrometheusUrl(config, args.prometheusUrl) }));
+            return 0;
+        }
+        // Loaded only here: the dry run must work without the Automation API's CLI.
+        const { AutomationStack } = await import("./automation");
+        const stack = await AutomationStack.select(args.stack);
+        const outcome = await runRollout(stack, {
+            versions: args.versions,
+            ...(args.prometheusUrl ? { prometheusUrl: args.prometheusUrl } : {}),
+            prometheusUser: process.env.EDGE_PROMETHEUS_USER ?? "reader",
+            prometheusPassword: process.env.EDGE_PROMETHEUS_PASSWORD ?? "",
+            ...(args.afterWave
+                ? {
+                      afterWave: async (wave: number) => {
+                          const r = spawnSync("bash", ["-c", args.afterWave!], { stdio: "inherit", env: { ...process.env, ROLLOUT_STACK: args.stack, ROLLOUT_WAVE: String(wave) } });
+                          if (r.status !== 0) throw new Error(`--after-wave command exited ${r.status}`);
+                      },
+                  }
+                : {}),
+        });
+        if (outcome.status === "nothing-to-do") console.log(outcome.message);
+        return outcome.status === "completed" || outcome.status === "nothing-to-do" ? 0 : 1;
+    } catch (e) {
+        if (e instanceof ConfigError || e instanceof RolloutPlanError) {
+            console.error(e.message);
+            return 2;
+        }
+        throw e;
+    }
+}
+
+if (require.main === module) {
+    main().then(
+        (code) => process.exit(code),
+        (e) => {
+            console.error(`rollout failed: ${(e as Error).message}`);
+            process.exit(1);
+        },
+    );
+}
