@@ -12,11 +12,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { datastoreBackupStep } from "../../../components/addons/backups/steps";
-import { renderAddonHostStep } from "../../../components/addons/tracking";
-import type { EstateConfig } from "../../../components/config/types";
+import { backupHostSteps } from "../../../components/addons/backups/steps";
+import type { EstateConfig, HostConfig, SiteConfig } from "../../../components/config/types";
 import { validateEstateConfig } from "../../../components/config/validate";
-import { planHostSteps, renderStep } from "../../../components/host/steps";
+import { type ExtraHostStep, planHostSteps, renderExtraStep, renderStep } from "../../../components/host/steps";
+import { planSite } from "../../../components/plan";
 import { generatedHostKey } from "../../../scripts/generate-stack";
 import { requireRootOrSkip } from "../../support/root";
 
@@ -59,6 +59,13 @@ function writeScript(name: string, text: string): string {
     return f;
 }
 
+/** The backup step's script as the host gets it (numbered after the host's own steps). */
+function backupScript(cfg: EstateConfig, site: SiteConfig, host: HostConfig, edit?: (s: ExtraHostStep) => ExtraHostStep): string {
+    const plan = planSite(cfg, site);
+    const [step] = backupHostSteps(plan, host);
+    return renderExtraStep(plan, host, planHostSteps(plan, host).length, 1, edit ? edit(step) : step).script;
+}
+
 const cert = (file: string, days: number) => {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const r = spawnSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", `${file}.key`, "-out", file, "-days", String(days), "-subj", "/CN=k3s"], { encoding: "utf8" });
@@ -71,7 +78,7 @@ describe.runIf(runAsRoot)("datastore backup scripts executed for real", () => {
     it("step 03 gives HA servers K3s' etcd snapshot schedule with a disk-sized retention; single servers get none", () => {
         const cfg = config();
         const [ha, single] = cfg.sites;
-        const step03 = (site: typeof ha) => planHostSteps(cfg, site, site.hosts[0], cfg.versions).find((s) => s.name === "k3s-config")!;
+        const step03 = (site: typeof ha) => planHostSteps(planSite(cfg, site), site.hosts[0]).find((s) => s.name === "k3s-config")!;
         const haScript = writeScript("ha-03.sh", renderStep(ha, ha.hosts[0], step03(ha)));
         const singleScript = writeScript("single-03.sh", renderStep(single, single.hosts[0], step03(single)));
         const r = inNamespace(`
@@ -97,9 +104,8 @@ ls /etc/rancher/k3s/config.yaml.d/ | wc -l
         const cfg = config();
         const single = cfg.sites[1];
         const host = single.hosts[0];
-        const step = datastoreBackupStep(cfg, single, host, cfg.versions);
-        expect(step.name).toBe("datastore-backup");
-        const script = writeScript("single-backup.sh", renderAddonHostStep(single, host, step));
+        expect(backupHostSteps(planSite(cfg, single), host).map((s) => s.name)).toEqual(["datastore-backup"]);
+        const script = writeScript("single-backup.sh", backupScript(cfg, single, host));
         // Real certificate files, made by openssl in a staging dir and copied into the namespace's K3s tls dir.
         const tls = path.join(work, "tls");
         const apiserverEnd = cert(path.join(tls, "serving-kube-apiserver.crt"), 20);
@@ -164,9 +170,10 @@ stat -c 'dir=%a' /var/lib/edge-estate/backups/sqlite
     it("the backup step refuses an agent host and an unknown datastore", () => {
         const cfg = config();
         const single = cfg.sites[1];
-        const step = datastoreBackupStep(cfg, single, single.hosts[0], cfg.versions);
-        const bad = writeScript("bad.sh", renderAddonHostStep(single, single.hosts[0], { ...step, env: { ...step.env, EDGE_DATASTORE: "mysql" } }));
-        const agent = writeScript("agent.sh", renderAddonHostStep(single, single.hosts[0], { ...step, env: { ...step.env, EDGE_ROLE: "agent" } }));
+        const bad = writeScript("bad.sh", backupScript(cfg, single, single.hosts[0], (s) => ({ ...s, env: { ...s.env, EDGE_DATASTORE: "mysql" } })));
+        const agent = writeScript("agent.sh", backupScript(cfg, single, single.hosts[0], (s) => ({ ...s, env: { ...s.env, EDGE_ROLE: "agent" } })));
+        // Agents get no backup step at all.
+        expect(backupHostSteps(planSite(cfg, single), { ...single.hosts[0], role: "agent" })).toEqual([]);
         const r = inNamespace(`bash ${bad} 2>&1; echo "bad=$?"; bash ${agent} 2>&1; echo "agent=$?"`);
         expect(r.out).toContain("EDGE_DATASTORE must be etcd or sqlite, got 'mysql'");
         expect(r.out).toContain("bad=1");
