@@ -11,7 +11,7 @@ import { toBytes } from "../../config/quantity";
 import type { KubeObject } from "../../k8s/apply";
 import { allDashboards } from "./dashboards";
 import { GRAFANA_DASHBOARD_DIR, grafanaDashboardProviders, grafanaDatasources, READER_PASSWORD_ENV } from "./grafana";
-import { monitoringImage } from "./images";
+import { pinnedImage as monitoringImage } from "../../pins";
 import {
     AGENT_NAME,
     commonLabels,
