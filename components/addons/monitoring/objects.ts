@@ -38,6 +38,7 @@ import {
     renderYaml,
 } from "./prometheus-config";
 import { alertRulesFile } from "./rules";
+import { siteLabels } from "../../constants";
 
 const NS = MONITORING_NAMESPACE;
 const NOBODY = 65534;
@@ -93,7 +94,7 @@ export function siteMonitoringObjects(plan: SitePlan, remoteWritePassword: Input
     );
     const prometheusImage = monitoringImage("prometheus", versions);
     return [
-        { apiVersion: "v1", kind: "Namespace", metadata: { name: NS, labels: { "app.kubernetes.io/managed-by": "edge-estate", "edge-estate/site": site.id } } },
+        { apiVersion: "v1", kind: "Namespace", metadata: { name: NS, labels: siteLabels(site.id) } },
         { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: AGENT_NAME, namespace: NS, labels: agentLabels } },
         {
             apiVersion: "rbac.authorization.k8s.io/v1",
