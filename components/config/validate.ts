@@ -648,9 +648,5 @@ export function validateEstateConfig(raw: RawEstateConfig, opts: ValidateOptions
     return config;
 }
 
-/** The versions a given site installs, honouring an in-progress wave rollout. */
-export function versionsForSite(config: EstateConfig, site: SiteConfig): Versions {
-    const { throughWave, previousVersions } = config.rollout;
-    if (throughWave === undefined || site.wave <= throughWave) return config.versions;
-    return { ...config.versions, ...previousVersions };
-}
+/** Kept here for callers that import it with the validator; the plan owns it. */
+export { versionsForSite } from "../plan";

@@ -5,6 +5,7 @@ import { parseStackFile } from "../../../components/config/load";
 import { bootstrapServer } from "../../../components/config/topology";
 import { validateEstateConfig } from "../../../components/config/validate";
 import { k3sConfigYaml } from "../../../components/host/steps";
+import { planSite } from "../../../components/plan";
 import * as fs from "node:fs";
 
 const minimal = fs.readFileSync(path.join(__dirname, "..", "..", "fixtures", "stacks", "valid-minimal.yaml"), "utf8");
@@ -24,8 +25,8 @@ describe("bootstrap server", () => {
             const site = config.sites[0];
             expect(bootstrapServer(site).id).toBe("srv-a");
             expect(site.hosts.map((h) => h.id)).toEqual(["srv-a", "srv-b", "srv-c", "wrk-a"]);
-            expect(k3sConfigYaml(config, site, site.hosts[0])).toContain("cluster-init: true");
-            for (const h of site.hosts.slice(1)) expect(k3sConfigYaml(config, site, h)).toContain("server: https://192.0.2.10:6443");
+            expect(k3sConfigYaml(planSite(config, site), site.hosts[0])).toContain("cluster-init: true");
+            for (const h of site.hosts.slice(1)) expect(k3sConfigYaml(planSite(config, site), h)).toContain("server: https://192.0.2.10:6443");
         }
     });
 
@@ -34,8 +35,8 @@ describe("bootstrap server", () => {
         const site = config.sites[0];
         expect(bootstrapServer(site).id).toBe("srv-c");
         const c = site.hosts.find((h) => h.id === "srv-c")!;
-        expect(k3sConfigYaml(config, site, c)).toContain("cluster-init: true");
-        expect(k3sConfigYaml(config, site, c)).not.toMatch(/^server:/m);
-        expect(k3sConfigYaml(config, site, site.hosts.find((h) => h.id === "srv-a")!)).toContain("server: https://192.0.2.12:6443");
+        expect(k3sConfigYaml(planSite(config, site), c)).toContain("cluster-init: true");
+        expect(k3sConfigYaml(planSite(config, site), c)).not.toMatch(/^server:/m);
+        expect(k3sConfigYaml(planSite(config, site), site.hosts.find((h) => h.id === "srv-a")!)).toContain("server: https://192.0.2.12:6443");
     });
 });
