@@ -5,7 +5,7 @@
  * the user wrote (or, for a value that comes from a default, the key to set) and the value.
  */
 import { siteBudget } from "../addons/budget";
-import { schedulableHosts } from "../addons/common";
+import { planSite } from "../plan";
 import { formatBytes, formatMilliCpu } from "./quantity";
 import type { EstateConfig } from "./types";
 
@@ -20,8 +20,9 @@ const show = (v: unknown) => JSON.stringify(v);
 export function trackingPlacementProblems(config: EstateConfig, rawTrackingReplicasSet: boolean): SiteProblem[] {
     const problems: SiteProblem[] = [];
     for (const site of config.sites) {
-        const replicas = site.trackingReplicas ?? config.tracking.replicas;
-        const schedulable = schedulableHosts(site);
+        const plan = planSite(config, site);
+        const replicas = plan.trackingReplicas;
+        const schedulable = plan.schedulableHosts;
         if (replicas <= schedulable.length) continue;
         const own = site.trackingReplicas !== undefined;
         const key = own ? `sites[id=${site.id}].trackingReplicas` : "tracking.replicas";
@@ -46,7 +47,7 @@ export function trackingPlacementProblems(config: EstateConfig, rawTrackingRepli
 export function siteBudgetProblems(config: EstateConfig): SiteProblem[] {
     const problems: SiteProblem[] = [];
     for (const site of config.sites) {
-        const b = siteBudget(config, site);
+        const b = siteBudget(planSite(config, site));
         const hub = site.id === config.monitoring.hubSite ? " (it is the monitoring hub: it also runs the regional Prometheus and Grafana)" : "";
         const over: string[] = [];
         if (b.headroom.cpuRequest < 0) over.push(`CPU requests ${formatMilliCpu(b.total.cpuRequest)} > capacity ${formatMilliCpu(b.capacity.cpu)}`);
