@@ -1,30 +1,34 @@
-// Benchmark of the tracking service (not a test): runs the real wasm-app/dist module
-// under the WasmEdge-compatible Node host on loopback and prints
-//   - HTTP throughput and latency (p50/p99/p999) at a fixed concurrency, bounded by a
-//     request count and a time limit, with host CPU and RSS during the run;
-//   - cold start: process start -> first 200 (host CLI process), and module start ->
-//     first 200 (runWasm in an already running Node, closer to what WasmEdge pays);
-//   - restart-to-ready with a large event log (BENCH_EVENTS events, default 200k);
-//   - wasm and image sizes;
-// and writes docs/img/tracking-latency.svg (latency by percentile).
+// Benchmark of the tracking service (not a test) on the real runtime, three implementations side by side
+// in one run, on loopback:
+//   - "aot":         the image's /app.wasm (AOT-compiled universal module) under the real WasmEdge 0.14.1;
+//   - "interpreter": the same file under WasmEdge's interpreter (what an arm64 site runs, see docs/wasm-app.md);
+//   - "node":        a plain Node implementation of the same query API (scripts/bench/tracking-node-baseline.ts).
+// For each: closed-loop throughput and p50/p99/p99.9 at BENCH_CONCURRENCY keep-alive connections, p99/p99.9
+// and CPU at a fixed BENCH_RATE req/s, cold start (process spawn -> first 200, 1 ms polling; the wasm engines
+// on the runtime-only build when WASMEDGE_RUNTIME_BIN is set) and the module's own start-up, RSS, and the
+// cost of BENCH_IDLE idle keep-alive connections; for the module also ingest with fsync and restart-to-ready
+// with a BENCH_EVENTS-event log.
 //
-//   npm run bench:tracking
-//   BENCH_CONCURRENCY=64 BENCH_REQUESTS=400000 BENCH_SECONDS=20 BENCH_EVENTS=200000 npm run bench:tracking
+//   npm run bench:tracking                       # prints the figures (and where it wrote the plot)
+//   npm run bench:tracking -- --write-docs       # also replaces docs/img/tracking-latency.svg
+//   BENCH_ENGINES=aot,node BENCH_SECONDS=10 npm run bench:tracking
 //
-// Figures are for the Node host (scripts/wasmedge-host), not for a real WasmEdge.
+// WasmEdge: $WASMEDGE_BIN (with the compiler) or PATH, version 0.14.1; $WASMEDGE_RUNTIME_BIN optionally
+// points at a runtime-only build (`WASMEDGE_LLVM=OFF build.sh`), which starts without loading libLLVM.
 import { spawn, ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir, cpus, totalmem, loadavg } from "node:os";
 import * as net from "node:net";
 import * as path from "node:path";
-import { PassThrough } from "node:stream";
-import { runWasm } from "./wasmedge-host/host";
+import { findWasmEdge, HOW_TO_GET_WASMEDGE, AOT_CPU_NAME } from "../../wasm-app/aot/wasmedge";
 
-const REPO = path.resolve(__dirname, "..");
+const REPO = path.resolve(__dirname, "..", "..");
+const AOT_WASM = path.join(REPO, "wasm-app/dist/logistics-system.aot.wasm");
 const WASM = path.join(REPO, "wasm-app/dist/logistics-system.wasm");
 const OCI = path.join(REPO, "wasm-app/dist/logistics-system.oci.tar");
-const HOST_CLI = path.join(REPO, "scripts/wasmedge-host/cli.ts");
-const SVG_OUT = path.join(REPO, "docs/img/tracking-latency.svg");
+const BASELINE = path.join(__dirname, "tracking-node-baseline.ts");
+const DOCS_SVG = path.join(REPO, "docs/img/tracking-latency.svg");
+const WRITE_DOCS = process.argv.includes("--write-docs");
 
 function envInt(name: string, def: number, min: number, max: number): number {
   const raw = process.env[name];
@@ -47,6 +51,15 @@ const SHIPMENTS = envInt("BENCH_SHIPMENTS", 1000, 1, 1_000_000);
 const EVENTS_PER_SHIPMENT = 20;
 const LOG_EVENTS = envInt("BENCH_EVENTS", 200_000, 1000, 10_000_000);
 const SITE = "bench";
+const IDLE_CONNECTIONS = envInt("BENCH_IDLE", 2000, 0, 20000);
+const COLD_RUNS = envInt("BENCH_COLD_RUNS", 9, 1, 100);
+const ENGINES = (process.env.BENCH_ENGINES ?? "aot,interpreter,node").split(",").map((e) => e.trim()).filter(Boolean);
+for (const e of ENGINES) {
+  if (!["aot", "interpreter", "node"].includes(e)) {
+    console.error(`BENCH_ENGINES: unknown engine ${JSON.stringify(e)} (use aot, interpreter, node)`);
+    process.exit(2);
+  }
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -176,16 +189,34 @@ function eventPayload(i: number, shipments: number): string {
   });
 }
 
-// ------------------------------------------------------------- service process
+// ------------------------------------------------------------- service processes
+
+type Engine = "aot" | "interpreter" | "node";
+const ENGINE_LABEL: Record<Engine, string> = {
+  aot: "WasmEdge 0.14.1, AOT (/app.wasm)",
+  interpreter: "WasmEdge 0.14.1, interpreter",
+  node: "plain Node (node:http)",
+};
 
 interface Proc { child: ChildProcess; port: number; startedAt: number; stderr: string[] }
 
-function startHostProcess(dataDir: string, brokerPort: number, port: number): Proc {
-  const args = ["--import", "tsx", HOST_CLI, "--dir", `/data:${dataDir}`,
-    "--env", `SITE_ID=${SITE}`, "--env", `HTTP_PORT=${port}`, "--env", "HTTP_BIND=127.0.0.1",
-    "--env", `MQTT_PORT=${brokerPort}`, "--env", "HTTP_MAX_CONNECTIONS=8192", WASM];
+interface Runtimes { full: string; runtimeOnly?: string }
+
+/** Starts one implementation; `bin` overrides the wasmedge binary (cold start on the runtime-only build). */
+function startEngine(engine: Engine, rt: Runtimes, dataDir: string, brokerPort: number, port: number, eventsFile: string, bin?: string): Proc {
+  let cmd: string;
+  let args: string[];
+  if (engine === "node") {
+    cmd = process.execPath;
+    args = ["--import", "tsx", BASELINE, String(port), eventsFile];
+  } else {
+    cmd = bin ?? rt.full;
+    args = [...(engine === "interpreter" ? ["--force-interpreter"] : []), "--dir", `/data:${dataDir}`,
+      "--env", `SITE_ID=${SITE}`, "--env", `HTTP_PORT=${port}`, "--env", "HTTP_BIND=127.0.0.1",
+      "--env", `MQTT_PORT=${brokerPort}`, "--env", `HTTP_MAX_CONNECTIONS=${IDLE_CONNECTIONS + CONCURRENCY + 64}`, AOT_WASM];
+  }
   const startedAt = performance.now();
-  const child = spawn(process.execPath, args, { cwd: REPO, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(cmd, args, { cwd: REPO, stdio: ["ignore", "ignore", "pipe"] });
   const stderr: string[] = [];
   child.stderr!.on("data", (d) => stderr.push(d.toString()));
   return { child, port, startedAt, stderr };
@@ -205,6 +236,21 @@ function procStat(pid: number): { cpuTicks: number; rssKb: number; hwmKb: number
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
   return { cpuTicks, rssKb: kb("VmRSS"), hwmKb: kb("VmHWM") };
+}
+
+/** Opens n keep-alive connections that each make one request and then stay idle. */
+async function openIdle(port: number, n: number): Promise<net.Socket[]> {
+  const socks: net.Socket[] = [];
+  for (let i = 0; i < n; i += 200) {
+    await Promise.all(Array.from({ length: Math.min(200, n - i) }, () => new Promise<void>((resolve) => {
+      const s = net.connect(port, "127.0.0.1");
+      socks.push(s);
+      s.once("data", () => resolve());
+      s.once("error", () => resolve());
+      s.on("connect", () => s.write("GET /healthz HTTP/1.1\r\nHost: bench\r\n\r\n"));
+    })));
+  }
+  return socks;
 }
 
 // ------------------------------------------------------------- load generator
@@ -424,113 +470,141 @@ function latencySvg(series: Series[], title: string, subtitle: string): string {
 
 // ------------------------------------------------------------- main
 
+const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+const ms = (us: number) => (us / 1000).toFixed(2);
+const fmtLat = (r: LoadResult) => `${ms(pct(r.latUs, 0.5))} / ${ms(pct(r.latUs, 0.99))} / ${ms(pct(r.latUs, 0.999))} ms`;
+
+interface EngineFigures { closed?: LoadResult; closedQps?: number; rate?: LoadResult }
+
 async function main(): Promise<void> {
-  statSync(WASM); // fails clearly if the module was not built
-  const results: Array<[string, string, string]> = [];
-  const row = (k: string, v: string, target = "") => { results.push([k, v, target]); console.log(`${k.padEnd(44)} ${v}${target ? `   (target ${target})` : ""}`); };
+  statSync(AOT_WASM); // fails clearly if the module was not built
+  const full = findWasmEdge();
+  const needWasm = ENGINES.some((e) => e !== "node");
+  if (needWasm && !full.ok) throw new Error(`${full.reason}; ${HOW_TO_GET_WASMEDGE}`);
+  const runtimeOnly = process.env.WASMEDGE_RUNTIME_BIN ? findWasmEdge("WASMEDGE_RUNTIME_BIN") : undefined;
+  if (runtimeOnly && !runtimeOnly.ok) throw new Error(`WASMEDGE_RUNTIME_BIN: ${runtimeOnly.reason}`);
+  const rt: Runtimes = { full: full.ok ? full.runtime.bin : "", runtimeOnly: runtimeOnly?.ok ? runtimeOnly.runtime.bin : undefined };
+
+  const results: Array<[string, string, string, string]> = [];
+  const row = (engine: string, k: string, v: string, target = "") => {
+    results.push([engine, k, v, target]);
+    console.log(`${engine.padEnd(12)} ${k.padEnd(52)} ${v}${target ? `   (target ${target})` : ""}`);
+  };
   const date = new Date().toISOString().replace(/\.\d+Z$/, "Z");
   const machine = `${cpus().length} x ${cpus()[0]?.model.trim() ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
   console.log(`bench:tracking ${date}  ${machine}  load average at start ${loadavg().map((v) => v.toFixed(2)).join(" ")}`);
-  console.log(`concurrency ${CONCURRENCY}, up to ${MAX_REQUESTS} requests or ${SECONDS} s, ${SHIPMENTS} shipments x ${EVENTS_PER_SHIPMENT} events\n`);
+  console.log(`engines ${ENGINES.join(", ")}; closed loop ${CONCURRENCY} connections for ${SECONDS} s; fixed ${RATE} req/s for ${RATE_SECONDS} s; ` +
+    `${SHIPMENTS} shipments x ${EVENTS_PER_SHIPMENT} events; AOT code for ${AOT_CPU_NAME}\n`);
 
   const broker = new BenchBroker();
   await broker.listen();
   const tmp = mkdtempSync(path.join(tmpdir(), "bench-tracking-"));
+  const seedEvents = Array.from({ length: SHIPMENTS * EVENTS_PER_SHIPMENT }, (_, i) => eventPayload(i, SHIPMENTS));
+  const eventsFile = path.join(tmp, "seed-events.jsonl");
+  writeFileSync(eventsFile, seedEvents.join("\n") + "\n");
+  const paths = Array.from({ length: SHIPMENTS }, (_, i) => `/v1/shipments/SHP-${i.toString().padStart(6, "0")}`);
+  const figures = new Map<Engine, EngineFigures>();
   try {
-    // 1. Cold start, host process: spawn -> first 200 on /healthz.
-    {
+    for (const engine of ENGINES as Engine[]) {
+      const f: EngineFigures = {};
+      figures.set(engine, f);
+      // 1. Cold start: spawn -> first 200 on /healthz (1 ms polling), median of COLD_RUNS.
+      {
+        const bin = engine === "node" ? undefined : rt.runtimeOnly ?? rt.full;
+        const spawnTo200: number[] = [];
+        const own: number[] = [];
+        for (let i = 0; i < COLD_RUNS; i++) {
+          const port = await freePort();
+          const dir = path.join(tmp, `cold-${engine}-${i}`);
+          mkdirSync(dir, { recursive: true });
+          const p = startEngine(engine, rt, dir, broker.port, port, eventsFile, bin);
+          const t = await waitStatus(port, "/healthz", 200, 60000);
+          spawnTo200.push(t - p.startedAt);
+          const m = /startup_us=(\d+)/.exec(p.stderr.join(""));
+          if (m) own.push(Number(m[1]) / 1000);
+          await stopProcess(p);
+        }
+        const which = engine === "node" ? "node + tsx" : rt.runtimeOnly ? "runtime-only build" : "build with the compiler";
+        row(engine, `cold start, spawn -> first 200 (median of ${COLD_RUNS}, ${which})`, `${median(spawnTo200).toFixed(1)} ms (min ${Math.min(...spawnTo200).toFixed(1)})`, engine === "node" ? "" : "< 10 ms");
+        if (own.length) row(engine, "  the module's own start-up (main -> listening)", `${median(own).toFixed(2)} ms`, "<= 3 ms");
+      }
+      // 2. A loaded service: seeded store, closed loop, fixed rate, idle connections.
+      const dataDir = path.join(tmp, `load-${engine}`);
+      mkdirSync(dataDir, { recursive: true });
       const port = await freePort();
-      const p = startHostProcess(path.join(tmp, "cold"), broker.port, port);
-      mkdirSync(path.join(tmp, "cold"), { recursive: true });
-      const t = await waitStatus(port, "/healthz", 200, 30000);
-      row("cold start, host process start -> first 200", `${(t - p.startedAt).toFixed(1)} ms`);
-      await stopProcess(p);
+      const svc = startEngine(engine, rt, dataDir, broker.port, port, eventsFile);
+      await waitStatus(port, "/readyz", 200, 60000);
+      if (engine !== "node") {
+        const seedMs = await broker.stream(seedEvents.length, (i) => seedEvents[i]);
+        row(engine, "ingest (QoS 1, one fsync per read, PUBACK after it)", `${(seedEvents.length / (seedMs / 1000)).toFixed(0)} events/s`);
+      }
+      await load(port, paths, WARMUP_SECONDS, MAX_REQUESTS, false);
+      const before = procStat(svc.child.pid!);
+      const r = await load(port, paths, SECONDS, MAX_REQUESTS, true);
+      const after = procStat(svc.child.pid!);
+      f.closed = r;
+      f.closedQps = r.requests / r.seconds;
+      row(engine, `closed loop, ${CONCURRENCY} keep-alive connections`, `${f.closedQps.toFixed(0)} req/s, errors ${r.errors}, ${((after.cpuTicks - before.cpuTicks) / 100 / r.seconds).toFixed(2)} cores`);
+      row(engine, "  p50 / p99 / p99.9", fmtLat(r), "< 15 / 30 / 50 ms");
+      const rb = procStat(svc.child.pid!);
+      const fr = await loadAtRate(port, paths, RATE, RATE_SECONDS);
+      const ra = procStat(svc.child.pid!);
+      f.rate = fr;
+      row(engine, `fixed ${RATE} req/s: achieved, p50 / p99 / p99.9`, `${(fr.requests / fr.seconds).toFixed(0)} req/s, ${fmtLat(fr)}`, "p99 <= 5, p99.9 <= 15 ms");
+      row(engine, `  CPU at ${RATE} req/s`, `${((ra.cpuTicks - rb.cpuTicks) / 100 / fr.seconds).toFixed(2)} cores`, "< 1 core");
+      const rss = procStat(svc.child.pid!);
+      row(engine, "  RSS after the load", `${(rss.rssKb / 1024).toFixed(1)} MiB (peak ${(rss.hwmKb / 1024).toFixed(1)} MiB)`, "< 256 MiB");
+      if (IDLE_CONNECTIONS > 0) {
+        const i0 = procStat(svc.child.pid!);
+        const idle = await openIdle(port, IDLE_CONNECTIONS);
+        const i1 = procStat(svc.child.pid!);
+        await sleep(5000);
+        const i2 = procStat(svc.child.pid!);
+        const withIdle = await loadAtRate(port, paths, Math.min(RATE, 5000), 3);
+        row(engine, `${IDLE_CONNECTIONS} idle keep-alive connections`, `+${((i1.rssKb - i0.rssKb) / 1024).toFixed(1)} MiB RSS, ${((i2.cpuTicks - i1.cpuTicks) / 100 / 5).toFixed(3)} cores while idle, p99 ${ms(pct(withIdle.latUs, 0.99))} ms at ${Math.min(RATE, 5000)} req/s beside them`);
+        for (const s of idle) s.destroy();
+      }
+      await stopProcess(svc);
+
+      // 3. Restart-to-ready with a large event log (the module only).
+      if (engine !== "node") {
+        const bigDir = path.join(tmp, `big-${engine}`);
+        mkdirSync(bigDir, { recursive: true });
+        const bigPort = await freePort();
+        const big = startEngine(engine, rt, bigDir, broker.port, bigPort, eventsFile);
+        await waitStatus(bigPort, "/readyz", 200, 60000);
+        const bigShipments = Math.ceil(LOG_EVENTS / 50);
+        const fillMs = await broker.stream(LOG_EVENTS, (i) => eventPayload(i, bigShipments));
+        row(engine, `ingest ${LOG_EVENTS} events into a fresh log`, `${(fillMs / 1000).toFixed(1)} s (${(LOG_EVENTS / (fillMs / 1000)).toFixed(0)} events/s)`);
+        const bigRss = procStat(big.child.pid!);
+        row(engine, `  RSS holding ${LOG_EVENTS} events`, `${(bigRss.rssKb / 1024).toFixed(0)} MiB`, "< 256 MiB");
+        await stopProcess(big); // SIGKILL
+        const logBytes = statSync(path.join(bigDir, "events.log")).size;
+        const again = startEngine(engine, rt, bigDir, broker.port, bigPort, eventsFile);
+        const tHealth = await waitStatus(bigPort, "/healthz", 200, 300000);
+        const tReady = await waitStatus(bigPort, "/readyz", 200, 300000);
+        row(engine, `restart -> ready, ${LOG_EVENTS} events (${(logBytes / 2 ** 20).toFixed(1)} MiB log)`,
+          `${(tReady - again.startedAt).toFixed(0)} ms (healthz after ${(tHealth - again.startedAt).toFixed(0)} ms)`, "<= 1 s");
+        await stopProcess(again);
+      }
     }
-    // 2. Cold start, module: runWasm (compile + instantiate + _start) -> first 200.
-    {
-      const port = await freePort();
-      const dir = path.join(tmp, "cold-module");
-      mkdirSync(dir, { recursive: true });
-      const errOut = new PassThrough();
-      let errText = "";
-      errOut.on("data", (d) => { errText += d.toString(); });
-      const t0 = performance.now();
-      const h = runWasm({ wasmPath: WASM, env: { SITE_ID: SITE, HTTP_PORT: String(port), HTTP_BIND: "127.0.0.1", MQTT_PORT: String(broker.port) },
-        preopens: { "/data": dir }, stderr: errOut, stdout: new PassThrough() });
-      const t = await waitStatus(port, "/healthz", 200, 30000);
-      row("cold start, module start -> first 200", `${(t - t0).toFixed(1)} ms`, "< 10 ms");
-      const own = /startup_us=(\d+)/.exec(errText);
-      row("  of which the module's own start-up (main -> listening)", own ? `${(Number(own[1]) / 1000).toFixed(2)} ms` : "n/a", "< 10 ms");
-      h.kill("SIGKILL");
-      await h.exited;
+    const aot = figures.get("aot")?.closedQps;
+    const node = figures.get("node")?.closedQps;
+    if (aot && node) row("aot/node", "closed-loop throughput, AOT module / plain Node", `${(aot / node).toFixed(2)}x`, ">= 1.0x");
+    row("image", "module size: plain / AOT (/app.wasm) / OCI archive", `${statSync(WASM).size} / ${statSync(AOT_WASM).size} / ${statSync(OCI).size} bytes`, "< 2 MB");
+
+    const colors: Record<Engine, string> = { aot: "#1f6fb2", interpreter: "#c77c11", node: "#27894a" };
+    const series: Series[] = [];
+    for (const [engine, f] of figures) {
+      if (f.rate) series.push({ label: `${ENGINE_LABEL[engine]}, fixed ${RATE} req/s`, color: colors[engine], sorted: f.rate.latUs });
     }
-
-    // 3. Load: seeded store, fixed concurrency.
-    const dataDir = path.join(tmp, "load");
-    mkdirSync(dataDir, { recursive: true });
-    const port = await freePort();
-    const svc = startHostProcess(dataDir, broker.port, port);
-    await waitStatus(port, "/readyz", 200, 30000);
-    const seedMs = await broker.stream(SHIPMENTS * EVENTS_PER_SHIPMENT, (i) => eventPayload(i, SHIPMENTS));
-    row("ingest (QoS 1, fsync per batch)", `${((SHIPMENTS * EVENTS_PER_SHIPMENT) / (seedMs / 1000)).toFixed(0)} events/s`);
-    const paths = Array.from({ length: SHIPMENTS }, (_, i) => `/v1/shipments/SHP-${i.toString().padStart(6, "0")}`);
-    await load(port, paths, WARMUP_SECONDS, MAX_REQUESTS, false);
-    const before = procStat(svc.child.pid!);
-    const r = await load(port, paths, SECONDS, MAX_REQUESTS, true);
-    const after = procStat(svc.child.pid!);
-    const ticks = 100; // USER_HZ on Linux
-    const cores = (after.cpuTicks - before.cpuTicks) / ticks / r.seconds;
-    const qps = r.requests / r.seconds;
-    row("requests (all GET /v1/shipments/{id}, 20 events)", `${r.requests} in ${r.seconds.toFixed(1)} s, errors ${r.errors}, status ${[...r.statusCounts].map(([k, v]) => `${k}x${v}`).join(" ")}`);
-    row("throughput", `${qps.toFixed(0)} req/s`, "20k+");
-    row("latency p50", `${(pct(r.latUs, 0.5) / 1000).toFixed(2)} ms`, "< 15 ms");
-    row("latency p99", `${(pct(r.latUs, 0.99) / 1000).toFixed(2)} ms`, "< 30 ms");
-    row("latency p999", `${(pct(r.latUs, 0.999) / 1000).toFixed(2)} ms`, "< 50 ms");
-    row("host CPU during load (all threads)", `${cores.toFixed(2)} cores`, "< 1 core");
-    row("host RSS after load (Node + V8 + wasm)", `${(after.rssKb / 1024).toFixed(0)} MiB (peak ${(after.hwmKb / 1024).toFixed(0)} MiB)`, "< 256 MB");
-    const mq = await moduleQuantiles(port, [0.5, 0.99, 0.999]);
-    row("  inside the module (its own histogram) p50 / p99 / p999", mq.join(" / "));
-    // Fixed rate (open loop): latency at the issue's reference load.
-    const rb = procStat(svc.child.pid!);
-    const fr = await loadAtRate(port, paths, RATE, RATE_SECONDS);
-    const ra = procStat(svc.child.pid!);
-    const rateQps = fr.requests / fr.seconds;
-    row(`fixed rate ${RATE} req/s for ${RATE_SECONDS} s`, `${fr.requests} done at ${rateQps.toFixed(0)} req/s, errors ${fr.errors}`);
-    row(`  p50 / p99 / p999 at ${RATE} req/s`, `${(pct(fr.latUs, 0.5) / 1000).toFixed(2)} / ${(pct(fr.latUs, 0.99) / 1000).toFixed(2)} / ${(pct(fr.latUs, 0.999) / 1000).toFixed(2)} ms`, "p99 <= 5 ms (aim)");
-    row(`  host CPU at ${RATE} req/s`, `${((ra.cpuTicks - rb.cpuTicks) / 100 / fr.seconds).toFixed(2)} cores`, "< 1 core");
-    writeFileSync(SVG_OUT, latencySvg([
-      { label: `closed loop, ${qps.toFixed(0)} req/s`, color: "#1f6fb2", sorted: r.latUs },
-      { label: `fixed ${RATE} req/s`, color: "#27894a", sorted: fr.latUs },
-    ], `Tracking service HTTP latency by percentile (${CONCURRENCY} keep-alive connections)`,
-    `${date}, ${cpus().length} cores, through the Node WasmEdge-compatible host (not real WasmEdge)`));
-    await stopProcess(svc);
-
-    // 4. Restart-to-ready with a large event log.
-    const bigDir = path.join(tmp, "big");
-    mkdirSync(bigDir, { recursive: true });
-    const bigPort = await freePort();
-    const big = startHostProcess(bigDir, broker.port, bigPort);
-    await waitStatus(bigPort, "/readyz", 200, 30000);
-    const bigShipments = Math.ceil(LOG_EVENTS / 50);
-    const fillMs = await broker.stream(LOG_EVENTS, (i) => eventPayload(i, bigShipments));
-    row(`ingest ${LOG_EVENTS} events into a fresh log`, `${(fillMs / 1000).toFixed(1)} s (${(LOG_EVENTS / (fillMs / 1000)).toFixed(0)} events/s)`);
-    const bigRss = procStat(big.child.pid!);
-    const wasmMem = Number(/^tracking_wasm_memory_bytes (\d+)$/m.exec(await metricsText(bigPort))?.[1] ?? NaN);
-    row(`host RSS / module linear memory holding ${LOG_EVENTS} events`, `${(bigRss.rssKb / 1024).toFixed(0)} MiB / ${(wasmMem / 2 ** 20).toFixed(0)} MiB`, "< 256 MB");
-    await stopProcess(big); // SIGKILL
-    const logBytes = statSync(path.join(bigDir, "events.log")).size;
-    const again = startHostProcess(bigDir, broker.port, bigPort);
-    const tHealth = await waitStatus(bigPort, "/healthz", 200, 120000);
-    const tReady = await waitStatus(bigPort, "/readyz", 200, 120000);
-    row(`restart -> ready, ${LOG_EVENTS} events (${(logBytes / 2 ** 20).toFixed(1)} MiB log)`,
-      `${(tReady - again.startedAt).toFixed(0)} ms (healthz after ${(tHealth - again.startedAt).toFixed(0)} ms)`, "< 20 s");
-    await stopProcess(again);
-
-    row("wasm module size", `${statSync(WASM).size} bytes`, "<= 128 KB");
-    row("OCI image archive size", `${statSync(OCI).size} bytes`, "< 2 MB");
-    console.log(`\nwrote ${path.relative(process.cwd(), SVG_OUT)}; load average at end ${loadavg().map((v) => v.toFixed(2)).join(" ")}`);
-    console.log("\n| figure | measured | seed target |\n|---|---|---|");
-    for (const [k, v, t] of results) console.log(`| ${k} | ${v} | ${t} |`);
+    const svg = latencySvg(series, `Tracking service HTTP latency by percentile at a fixed ${RATE} req/s (${CONCURRENCY} keep-alive connections)`,
+      `${date}, ${machine}, real WasmEdge 0.14.1 (bench:tracking)`);
+    const svgOut = WRITE_DOCS ? DOCS_SVG : path.join(tmpdir(), `tracking-latency-${process.pid}.svg`);
+    writeFileSync(svgOut, svg);
+    console.log(`\nwrote ${svgOut}${WRITE_DOCS ? "" : " (pass --write-docs to replace docs/img/tracking-latency.svg)"}; load average at end ${loadavg().map((v) => v.toFixed(2)).join(" ")}`);
+    console.log("\n| engine | figure | measured | target |\n|---|---|---|---|");
+    for (const [e, k, v, t] of results) console.log(`| ${e} | ${k} | ${v} | ${t} |`);
   } finally {
     broker.close();
     rmSync(tmp, { recursive: true, force: true });
