@@ -55,7 +55,7 @@ describe("offline evaluation", () => {
         expect(report.mandatory).toBe(0);
         expect(report.advisory).toBeGreaterThan(0);
         expect(report.violations.some((v) => v.policy === "wasm-images-use-wasmedge-runtime")).toBe(false);
-        expect(() => policySettings(policies, { "site-capacity": { hostz: {} } })).toThrow(/site-capacity: unknown config property "hostz" \(known: host, k3sReserve, sites, defaultSite\)/);
+        expect(() => policySettings(policies, { "site-capacity": { hostz: {} } })).toThrow(/site-capacity: unknown config property "hostz" \(known: host, k3sReserve, maxLimitRequestRatio, sites, defaultSite\)/);
         expect(() => policySettings(policies, { "workload-requests-and-limits": { x: 1 } })).toThrow(/this policy takes none/);
         expect(() => policySettings(policies, { all: "strict" })).toThrow(/"all" must be one of advisory, mandatory, remediate, disabled/);
     });

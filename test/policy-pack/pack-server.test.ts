@@ -152,9 +152,12 @@ describe("the policy pack served over the Analyzer protocol", () => {
             stackResource("kubernetes:core/v1:ConfigMap", "sz-gusu-configmap-edge-site-info", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "edge-site-info", namespace: "edge-system" }, data: { hosts: "srv-a:server,wrk-a:agent" } }, "sz-gusu"),
             stackResource("kubernetes:apps/v1:Deployment", "sz-gusu-deployment-api", big, "sz-gusu"),
         ]);
+        // A ConfigMap in the stack does not describe a site (topology comes from the policy config only): both
+        // sites are judged as the smallest site.
         const d = diags(await call("analyzeStack", req));
         expect(d).toEqual([
             { policy: "site-capacity", level: MANDATORY, message: expect.stringMatching(/\nsite hz-xihu \(1 server, from defaultSite\): CPU requests 1800m exceed the allocatable 1500m/) },
+            { policy: "site-capacity", level: MANDATORY, message: expect.stringMatching(/\nsite sz-gusu \(1 server, from defaultSite\): CPU requests 1800m exceed the allocatable 1500m/) },
         ]);
     });
 
