@@ -28,7 +28,8 @@ describe("npm run rollout -- --dry-run", () => {
         expect(waves).toEqual([0, 1, 2]);
         let at = 0;
         for (const w of waves) {
-            const inWave = sites.filter((s) => s.wave === w);
+            // The plan lists sites and hosts in id order (validated config is canonical, whatever the file order).
+            const inWave = sites.filter((s) => s.wave === w).sort((a, b) => (a.id < b.id ? -1 : 1)).map((s) => ({ ...s, hosts: [...s.hosts].sort((a, b) => (a.id < b.id ? -1 : 1)) }));
             const header = lines.findIndex((l) => l.startsWith(`wave ${w}: `));
             expect(header).toBeGreaterThan(at);
             at = header;
