@@ -5,7 +5,7 @@
  */
 import { isIP } from "node:net";
 import { DEFAULT_ARTIFACTS, DEFAULT_BACKUPS, DEFAULT_BUDGET, DEFAULT_HEALTH_GATE, DEFAULT_SSH, DEFAULT_TRACKING, DEFAULT_VERSIONS, PROJECT } from "./defaults";
-import { DEFAULT_CHECKSUMS } from "./checksums";
+import { ARTIFACT_CHECKSUMS as DEFAULT_CHECKSUMS } from "../pins";
 import { escapeControls, findControlCharacters, isLabelValue, isQualifiedName, keySegment, parseBaseUrl, parseDirectory, parseHostKey, parseTaint } from "./grammar";
 import { nodeLabelKeyProblem } from "./node-labels";
 import { siteBudgetProblems, trackingPlacementProblems } from "./site-checks";

@@ -6,6 +6,7 @@
  */
 import type { PolicyConfigSchema } from "@pulumi/policy";
 import { DEFAULT_BUDGET } from "../../components/config/defaults";
+import { WASM_POD_LABEL, WASM_RUNTIME_CLASS, wasmRepositories } from "../../components/constants";
 import type { BudgetConfig } from "../../components/config/types";
 import { QuantityError, type Quantity } from "../../components/config/quantity";
 import { cmp, parse, type ResourceName } from "../amount";
@@ -52,12 +53,12 @@ const hostsSchema = (description: string, dflt?: SiteHosts) => ({
 });
 
 /** runtimeClassName -> budget class. Pods with any other runtime class (or none) are in class "default". */
-export const DEFAULT_RUNTIME_CLASSES: Record<string, string> = { wasmedge: "wasm" };
-export const DEFAULT_WASM_RUNTIME_CLASS = "wasmedge";
-/** Repository names (last path segment, no tag/digest) of images that are Wasm modules: the tracking service. */
-export const DEFAULT_WASM_IMAGES = ["logistics-system"];
+export const DEFAULT_RUNTIME_CLASSES: Record<string, string> = { [WASM_RUNTIME_CLASS]: "wasm" };
+export const DEFAULT_WASM_RUNTIME_CLASS = WASM_RUNTIME_CLASS;
+/** Repositories (registry spelled out, no tag or digest) of images that are Wasm modules: the tracking service. Gatekeeper's EdgeWasmRuntimeClass gets the same list. */
+export const DEFAULT_WASM_IMAGES = wasmRepositories();
 /** A pod (template) label that marks a Wasm workload whatever its image is called; Gatekeeper's EdgeWasmRuntimeClass uses the same. */
-export const DEFAULT_WASM_LABEL = "edge-estate/runtime=wasm";
+export const DEFAULT_WASM_LABEL = `${WASM_POD_LABEL.key}=${WASM_POD_LABEL.value}`;
 /** The smallest site: what the capacity check assumes when nothing says how many hosts a site has. */
 export const DEFAULT_SITE_HOSTS: SiteHosts = { servers: 1, agents: 0 };
 
@@ -84,7 +85,7 @@ export const wasmRuntimeSchema: PolicyConfigSchema = {
         wasmImages: {
             type: "array",
             items: { type: "string" },
-            description: "Image repository names (last path segment) that are Wasm modules.",
+            description: "Image repositories that are Wasm modules, registry spelled out as containerd resolves it (docker.io/library/x), no tag or digest.",
             default: [...DEFAULT_WASM_IMAGES],
         },
         wasmLabel: {
@@ -240,6 +241,7 @@ export function resolveSiteCapacityConfig(raw: Raw): SiteCapacityConfig {
 export function policyConfigFromBudget(
     budget: Pick<BudgetConfig, "host" | "k3sReserve" | "classes">,
     sites?: { id: string; hosts: { role: "server" | "agent" }[] }[],
+    registryImage?: string,
 ): Record<string, Record<string, unknown>> {
     // Site topology comes from the stack config only (never from a manifest's ConfigMap).
     const topology = sites
@@ -248,5 +250,7 @@ export function policyConfigFromBudget(
     return {
         "container-limits-within-class-budget": { classes: clone(budget.classes) },
         "site-capacity": { host: clone(budget.host), k3sReserve: clone(budget.k3sReserve), ...topology },
+        // A registry tracking image is a Wasm image too, as Gatekeeper's parameters say.
+        ...(registryImage ? { "wasm-images-use-wasmedge-runtime": { wasmImages: wasmRepositories(registryImage) } } : {}),
     };
 }

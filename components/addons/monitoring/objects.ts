@@ -12,7 +12,7 @@ import { TEXTFILE_DIR } from "../backups/datastore";
 import type { KubeObject } from "../../k8s/apply";
 import { allDashboards } from "./dashboards";
 import { GRAFANA_DASHBOARD_DIR, grafanaDashboardProviders, grafanaDatasources, READER_PASSWORD_ENV } from "./grafana";
-import { monitoringImage } from "./images";
+import { pinnedImage as monitoringImage } from "../../pins";
 import {
     AGENT_NAME,
     commonLabels,
@@ -39,6 +39,7 @@ import {
     renderYaml,
 } from "./prometheus-config";
 import { alertRulesFile } from "./rules";
+import { siteLabels } from "../../constants";
 
 const NS = MONITORING_NAMESPACE;
 const NOBODY = 65534;
@@ -94,7 +95,7 @@ export function siteMonitoringObjects(plan: SitePlan, remoteWritePassword: Input
     );
     const prometheusImage = monitoringImage("prometheus", versions);
     return [
-        { apiVersion: "v1", kind: "Namespace", metadata: { name: NS, labels: { "app.kubernetes.io/managed-by": "edge-estate", "edge-estate/site": site.id } } },
+        { apiVersion: "v1", kind: "Namespace", metadata: { name: NS, labels: siteLabels(site.id) } },
         { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: AGENT_NAME, namespace: NS, labels: agentLabels } },
         {
             apiVersion: "rbac.authorization.k8s.io/v1",
