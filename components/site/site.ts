@@ -4,7 +4,6 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { deploySiteAddons } from "../addons";
 import type { EstateConfig, HostConfig, SiteConfig } from "../config/types";
 import { versionsForSite } from "../config/validate";
@@ -12,6 +11,7 @@ import { EdgeHost } from "../host/host";
 import { newHostProbe } from "../host/probe";
 import { siteTopology } from "../host/steps";
 import { applyObjects } from "../k8s/apply";
+import { siteClusterTrust } from "./cluster-trust";
 import { externalKubeconfig } from "./kubeconfig";
 import { siteFoundationObjects } from "./objects";
 
@@ -32,11 +32,11 @@ export class EdgeSite extends pulumi.ComponentResource {
         const versions = versionsForSite(config, site);
         const { firstServer } = siteTopology(site);
 
-        const token = new random.RandomPassword(`${site.id}-k3s-token`, { length: 48, special: false }, { parent: this });
-        const k3sToken = pulumi.secret(token.result);
+        // The cluster CA and both join tokens are the program's: secure token form from the first start.
+        const trust = siteClusterTrust(site.id, config.region, this);
 
         const hosts = new Map<string, EdgeHost>();
-        const hostArgs = { config, site, versions, k3sToken, sshPrivateKey: args.sshPrivateKey };
+        const hostArgs = { config, site, versions, trust, sshPrivateKey: args.sshPrivateKey };
         // Day-2: a refresh that finds a new machine-id (re-imaged host) re-provisions that host only.
         const reprovisionTriggers = (host: HostConfig) => [newHostProbe(config, site, host, versions, args.sshPrivateKey, this).machineId];
         const first = new EdgeHost(`${site.id}.${firstServer.id}`, { ...hostArgs, host: firstServer, reprovisionTriggers: reprovisionTriggers(firstServer) }, { parent: this });
