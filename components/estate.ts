@@ -1,10 +1,17 @@
-/** The region stack: one EdgeSite per configured site, keyed by site id. */
+/**
+ * The region stack: the estate-wide pieces (monitoring credentials, the tracking image archive) created once,
+ * then one EdgeSite per configured site, keyed by site id, each given its derived plan.
+ */
 import * as pulumi from "@pulumi/pulumi";
-import type { EstateConfig } from "./config/types";
+import type { EstateShared } from "./addons";
+import { monitoringCredentials } from "./addons/monitoring";
+import { inspectOciArchive, ociArchivePath } from "./addons/tracking/image";
+import type { EstatePlan } from "./plan";
+import { siteResourceName } from "./naming";
 import { EdgeSite } from "./site/site";
 
 export interface EdgeEstateArgs {
-    config: EstateConfig;
+    plan: EstatePlan;
     sshPrivateKey: pulumi.Output<string>;
 }
 
@@ -13,9 +20,15 @@ export class EdgeEstate extends pulumi.ComponentResource {
 
     constructor(name: string, args: EdgeEstateArgs, opts?: pulumi.ComponentResourceOptions) {
         super("edge-estate:index:Estate", name, {}, opts);
+        const { config } = args.plan;
+        const shared: EstateShared = {
+            monitoring: monitoringCredentials(config, this),
+            // Read and verified once for the region, not once per site.
+            trackingArchive: config.tracking.registryImage ? undefined : inspectOciArchive(ociArchivePath()),
+        };
         const sites = new Map<string, EdgeSite>();
-        for (const site of args.config.sites) {
-            sites.set(site.id, new EdgeSite(site.id, { config: args.config, site, sshPrivateKey: args.sshPrivateKey }, { parent: this }));
+        for (const plan of args.plan.sites) {
+            sites.set(plan.site.id, new EdgeSite(siteResourceName(plan.site.id), { plan, sshPrivateKey: args.sshPrivateKey, shared }, { parent: this }));
         }
         this.sites = sites;
         this.registerOutputs({ siteIds: [...sites.keys()] });
@@ -23,10 +36,10 @@ export class EdgeEstate extends pulumi.ComponentResource {
 }
 
 /** Stack outputs: what each site exposes (no secrets). */
-export function estateOutputs(config: EstateConfig, estate: EdgeEstate) {
+export function estateOutputs(plan: EstatePlan, estate: EdgeEstate) {
     return {
-        region: config.region,
+        region: plan.config.region,
         sites: Object.fromEntries([...estate.sites].map(([id, s]) => [id, { apiServer: s.apiServer }])),
-        unpinnedArtifacts: config.artifacts.unpinned,
+        unpinnedArtifacts: plan.config.artifacts.unpinned,
     };
 }

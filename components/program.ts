@@ -3,14 +3,15 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { EstateConfig } from "./config/types";
-import { unpinnedHostKeyWarnings, versionsForSite } from "./config/validate";
+import { unpinnedHostKeyWarnings } from "./config/validate";
 import { EdgeEstate, estateOutputs } from "./estate";
 import { hostArtifacts } from "./host/steps";
+import { planEstate } from "./plan";
 
 /** Air-gapped regions push artifacts from the local cache; say what is missing before anything is registered. */
 export function missingAirgapArtifacts(config: EstateConfig): string[] {
     if (config.artifacts.mode !== "airgap") return [];
-    const names = new Set(config.sites.flatMap((s) => hostArtifacts(config, versionsForSite(config, s)).map((a) => a.name)));
+    const names = new Set(planEstate(config).sites.flatMap((p) => hostArtifacts(config, p.versions).map((a) => a.name)));
     return [...names].filter((n) => !fs.existsSync(path.resolve(config.artifacts.cacheDir, n)));
 }
 
@@ -20,6 +21,7 @@ export function defineEstate(config: EstateConfig, sshPrivateKey: pulumi.Output<
     for (const missing of config.artifacts.unpinned) {
         pulumi.log.warn(`unpinned artifact: ${missing}`);
     }
-    const estate = new EdgeEstate(config.region, { config, sshPrivateKey });
-    return estateOutputs(config, estate);
+    const plan = planEstate(config);
+    const estate = new EdgeEstate(config.region, { plan, sshPrivateKey });
+    return estateOutputs(plan, estate);
 }

@@ -20,6 +20,8 @@ import { PolicyConfigError, resolveClassBudgetConfig, resolveSiteCapacityConfig,
 import { K8S_PROVIDER_TYPE, SITE_CAPACITY } from "./policies/site-capacity";
 import { WASM_RUNTIME } from "./policies/wasm-runtime";
 import { pulumiTypeOf, workloadKindOfType } from "./workloads";
+import { objectResourceName, parseProviderName, providerResourceName } from "../components/naming";
+import { isSecretEnvelope } from "../scripts/synth/secrets";
 
 // proxy.js has no dependencies; its .d.ts is empty, hence the typed require.
 const { unknownCheckingProxy } = require("@pulumi/policy/proxy") as { unknownCheckingProxy: <T>(v: T) => T };
@@ -276,7 +278,7 @@ export function evaluateResources(records: PolicyRecord[], options: EvaluateOpti
 }
 
 function siteOf(providerName: string): string {
-    return providerName.endsWith("-k8s") ? providerName.slice(0, -4) : providerName;
+    return parseProviderName(providerName) ?? providerName;
 }
 
 /** A Kubernetes object from a manifest, with the site it is meant for. */
@@ -297,12 +299,13 @@ export function recordsFromObjects(objects: SiteObject[]): PolicyRecord[] {
         const apiVersion = String(object.apiVersion ?? "");
         const kind = String(object.kind ?? "");
         const meta = (object.metadata ?? {}) as Record<string, unknown>;
-        const ns = typeof meta.namespace === "string" ? `${meta.namespace}-` : "";
+        const metadata = { name: String(meta.name ?? "unnamed"), ...(typeof meta.namespace === "string" ? { namespace: meta.namespace } : {}) };
+        const provider = providerResourceName(site);
         return {
             type: pulumiTypeOf(apiVersion, kind),
-            name: `${site}-${kind.toLowerCase()}-${ns}${String(meta.name ?? "unnamed")}`,
+            name: objectResourceName(site, { kind, metadata }),
             props: object,
-            provider: { type: K8S_PROVIDER_TYPE, name: `${site}-k8s`, urn: `offline::${site}-k8s`, props: {} },
+            provider: { type: K8S_PROVIDER_TYPE, name: provider, urn: `offline::${provider}`, props: {} },
             ...(source ? { source } : {}),
         };
     });
@@ -329,16 +332,12 @@ export interface RecordedResourceLike {
     inputs: Record<string, unknown>;
 }
 
-const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-
 /** The engine hands policies plain values, so wire secret envelopes are unwrapped the way it does. */
 function unwrapSecrets(v: unknown): unknown {
     if (Array.isArray(v)) return v.map(unwrapSecrets);
+    if (isSecretEnvelope(v)) return unwrapSecrets(v.value);
     if (typeof v === "object" && v !== null) {
-        const o = v as Record<string, unknown>;
-        if (o[SECRET_SIG_KEY] === SECRET_SIG) return unwrapSecrets(o.value);
-        return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, unwrapSecrets(x)]));
+        return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, unwrapSecrets(x)]));
     }
     return v;
 }

@@ -5,6 +5,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { buildOciImage, ociArchive } from "../wasm-app/oci/image";
+import { OutputPathError, writeOutputDir, writeOutputFile } from "./lib/safe-output";
 
 export interface BuildOciOptions {
   wasmPath: string;
@@ -40,16 +41,19 @@ export async function buildOci(opts: BuildOciOptions): Promise<BuildOciResult> {
   });
   const archive = await ociArchive(image);
   fs.mkdirSync(path.dirname(path.resolve(opts.outPath)), { recursive: true });
-  const tmp = `${opts.outPath}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, archive);
-  fs.renameSync(tmp, opts.outPath);
+  // An existing archive is replaced only when it is an OCI image archive (a tar whose first entry is blobs/ or
+  // oci-layout, as ociArchive writes it); anything else at that path is refused.
+  writeOutputFile(opts.outPath, archive, (old) => /^(blobs\/|oci-layout|index\.json)/.test(old.toString("latin1", 0, 100)), "OCI image archive");
   if (opts.layoutDir) {
-    fs.rmSync(opts.layoutDir, { recursive: true, force: true });
-    for (const [name, data] of image.layout) {
-      const file = path.join(opts.layoutDir, name);
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(file, data);
-    }
+    // The layout folder is swapped in whole; an existing one is replaced only when a previous build-oci made it.
+    await writeOutputDir(opts.layoutDir, "build-oci", (dir) => {
+      for (const [name, data] of image.layout) {
+        const file = path.join(dir, name);
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, data);
+      }
+      return { publish: true };
+    });
   }
   return { manifestDigest: image.manifestDigest, outPath: opts.outPath, bytes: archive.length };
 }
@@ -87,7 +91,7 @@ if (require.main === module) {
     (r) => process.stdout.write(`${r.manifestDigest}\n`),
     (e) => {
       process.stderr.write(`build-oci: ${(e as Error).message}\n`);
-      process.exit(1);
+      process.exit(e instanceof OutputPathError ? 2 : 1);
     },
   );
 }

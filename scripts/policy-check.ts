@@ -12,6 +12,7 @@ import { loadStackFile } from "../components/config/load";
 import { ConfigError } from "../components/config/validate";
 import { evaluateObjects, PolicyConfigError, validatePackConfig, type PolicyReport, type SiteObject } from "../policy-pack/offline";
 import { policyConfigFromBudget, type SiteHosts } from "../policy-pack/policies/config";
+import { OutputPathError, writeOutputFile } from "./lib/safe-output";
 
 const USAGE = `usage: npm run policy:check -- [options] PATH...
 
@@ -230,6 +231,15 @@ export function formatReport(report: PolicyReport): string {
     return lines.join("\n");
 }
 
+function isPreviousReport(old: Buffer): boolean {
+    try {
+        const r = JSON.parse(old.toString("utf8"));
+        return typeof r === "object" && r !== null && typeof r.passed === "boolean" && Array.isArray(r.violations);
+    } catch {
+        return false;
+    }
+}
+
 export function main(argv: string[]): number {
     try {
         const opts = parseArgs(argv);
@@ -251,11 +261,12 @@ export function main(argv: string[]): number {
         if (opts.json === "-") console.log(JSON.stringify(report, null, 2));
         else {
             console.log(formatReport(report));
-            if (opts.json) fs.writeFileSync(opts.json, JSON.stringify(report, null, 2) + "\n");
+            // Replaces only a previous report; any other file at that path is refused.
+            if (opts.json) writeOutputFile(opts.json, JSON.stringify(report, null, 2) + "\n", isPreviousReport, "policy:check report");
         }
         return report.passed ? 0 : 1;
     } catch (e) {
-        if (e instanceof UsageError || e instanceof PolicyConfigError) {
+        if (e instanceof UsageError || e instanceof PolicyConfigError || e instanceof OutputPathError) {
             console.error(`policy:check: ${e.message}`);
             if (e instanceof UsageError && /no PATH|unknown option|needs a value/.test(e.message)) console.error("run with --help for usage");
             return 2;

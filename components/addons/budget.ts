@@ -8,8 +8,8 @@
  */
 import * as path from "node:path";
 import { formatBytes, formatMilliCpu, toBytes, toMilliCpu } from "../config/quantity";
-import type { ContainerResources, EstateConfig, SiteConfig } from "../config/types";
-import { schedulableHosts } from "./common";
+import type { ContainerResources } from "../config/types";
+import { componentBudget, planSite, type SitePlan } from "../plan";
 
 export interface BudgetRow {
     component: string;
@@ -44,15 +44,11 @@ function row(component: string, count: number, r: ContainerResources): BudgetRow
 }
 
 /** What runs on one site, per add-on, and how many instances. */
-export function siteBudget(config: EstateConfig, site: SiteConfig): SiteBudget {
-    const c = config.budget.components;
-    const need = (key: string) => {
-        const r = c[key];
-        if (!r) throw new Error(`edge-estate:budget.components.${key} is missing`);
-        return r;
-    };
-    const servers = site.hosts.filter((h) => h.role === "server").length;
-    const agents = site.hosts.length - servers;
+export function siteBudget(plan: SitePlan): SiteBudget {
+    const { config, site } = plan;
+    const need = (key: string) => componentBudget(config, key);
+    const servers = plan.servers.length;
+    const agents = plan.agents.length;
     const reserve = (role: "server" | "agent", count: number): BudgetRow => {
         const r = config.budget.k3sReserve[role];
         // The reserve is kept from the kubelet's allocatable: it counts as both request and limit.
@@ -64,11 +60,11 @@ export function siteBudget(config: EstateConfig, site: SiteConfig): SiteBudget {
         row("Gatekeeper controller (webhook)", 1, need("gatekeeperController")),
         row("Gatekeeper audit", 1, need("gatekeeperAudit")),
         row("Mosquitto broker", 1, need("broker")),
-        row("Tracking service (Wasm)", site.trackingReplicas ?? config.tracking.replicas, need("tracking")),
+        row("Tracking service (Wasm)", plan.trackingReplicas, need("tracking")),
         row("Prometheus agent", 1, need("prometheusAgent")),
         row("node-exporter (per host)", site.hosts.length, need("nodeExporter")),
     ];
-    if (site.id === config.monitoring.hubSite) {
+    if (plan.isHub) {
         rows.push(row("Prometheus hub (region)", 1, need("prometheusHub")), row("Grafana (region)", 1, need("grafana")));
     }
     const sum = (k: keyof Omit<BudgetRow, "component" | "count">) => rows.reduce((a, r) => a + r[k], 0);
@@ -84,8 +80,8 @@ export function siteBudget(config: EstateConfig, site: SiteConfig): SiteBudget {
     if (headroom.cpuRequest < 0 || headroom.memoryRequest < 0) warnings.push("requests exceed the site's capacity: pods will stay Pending");
     if (headroom.memoryLimit < 0) warnings.push("memory limits exceed the site's capacity: under full load the kernel OOM-kills");
     if (headroom.cpuLimit < 0) warnings.push(`CPU limits exceed capacity by ${formatMilliCpu(-headroom.cpuLimit)} (CPU is throttled, not killed: burst overcommit only)`);
-    const schedulable = schedulableHosts(site).length;
-    if ((site.trackingReplicas ?? config.tracking.replicas) > schedulable) warnings.push(`more tracking replicas than schedulable hosts (${schedulable})`);
+    const schedulable = plan.schedulableHosts.length;
+    if (plan.trackingReplicas > schedulable) warnings.push(`more tracking replicas than schedulable hosts (${schedulable})`);
     return { site: site.id, hosts: site.hosts.length, rows, total, capacity, headroom, warnings };
 }
 
@@ -128,7 +124,7 @@ function main(argv: string[]): number {
         const { config } = loadStackFile(file);
         const sites = siteId ? config.sites.filter((s) => s.id === siteId) : config.sites;
         if (sites.length === 0) return (console.error(`no site ${JSON.stringify(siteId)} in ${file}; sites: ${config.sites.map((s) => s.id).join(", ")}`), 1);
-        console.log(sites.map((s) => budgetMarkdown(siteBudget(config, s))).join("\n\n"));
+        console.log(sites.map((s) => budgetMarkdown(siteBudget(planSite(config, s)))).join("\n\n"));
         return 0;
     } catch (e) {
         if (e instanceof ConfigError) return (console.error(e.message), 1);

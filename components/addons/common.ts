@@ -23,15 +23,3 @@ export function resourcesBlock(r: ContainerResources) {
         limits: { cpu: r.limits.cpu, memory: r.limits.memory },
     };
 }
-
-/** Looks up a component's budget; a missing key is a config error, not a crash deep in a builder. */
-export function componentBudget(components: Record<string, ContainerResources>, key: string): ContainerResources {
-    const r = components[key];
-    if (!r) throw new Error(`edge-estate:budget.components.${key} is missing; every add-on container needs requests and limits from the budget`);
-    return r;
-}
-
-/** Hosts the scheduler may place ordinary pods on (no NoSchedule/NoExecute taint). */
-export function schedulableHosts(site: SiteConfig) {
-    return site.hosts.filter((h) => !h.taints.some((t) => t.effect === "NoSchedule" || t.effect === "NoExecute"));
-}

@@ -1,35 +1,60 @@
 /**
- * Per-site add-ons (tracking service, Gatekeeper, MQTT broker, monitoring) on the site's provider.
- * Entry point the site component calls; each add-on has pure payload builders beside it.
+ * The per-site add-ons (Gatekeeper, MQTT broker, tracking service, monitoring and, on the hub site, the
+ * monitoring hub), one component each under the site, on the site's provider. Each has pure payload builders
+ * beside it; `addonHostSteps` is what the add-ons need on every host (the EdgeHost extra-step hook).
  */
-import type * as k8s from "@pulumi/kubernetes";
-import type * as pulumi from "@pulumi/pulumi";
-import type { EstateConfig, SiteConfig, Versions } from "../config/types";
+import * as pulumi from "@pulumi/pulumi";
+import type { HostConfig } from "../config/types";
 import type { EdgeHost } from "../host/host";
+import type { ExtraHostStep } from "../host/steps";
+import { addonResourceName } from "../naming";
+import type { SitePlan } from "../plan";
 import { EDGE_SYSTEM_NAMESPACE } from "../site/objects";
-import { deployBroker } from "./broker";
-import { deployGatekeeper } from "./gatekeeper";
-import { deployMonitoring } from "./monitoring";
-import { deployTracking } from "./tracking";
+import type { SiteAddonArgs } from "./addon";
+import { Broker } from "./broker";
+import { Gatekeeper } from "./gatekeeper";
+import { Monitoring, type MonitoringCredentials, MonitoringHub } from "./monitoring";
+import { Tracking, trackingHostSteps } from "./tracking";
+import type { OciArchiveInfo } from "./tracking/image";
 
-export interface SiteAddonsArgs {
-    config: EstateConfig;
-    site: SiteConfig;
-    versions: Versions;
-    provider: k8s.Provider;
-    /** Hosts of the site keyed by host id (for per-host steps such as image import over SSH). */
-    hosts: Map<string, EdgeHost>;
-    sshPrivateKey: pulumi.Output<string>;
-    /** Foundation objects (edge-system namespace ...) the add-ons depend on. */
-    foundation: pulumi.Resource[];
+/** Estate-wide inputs of the add-ons, created once by the estate. */
+export interface EstateShared {
+    monitoring: MonitoringCredentials;
+    /** The tracking image archive, inspected once; undefined when a registry image is configured. */
+    trackingArchive: OciArchiveInfo | undefined;
 }
 
-/** Registers the site's add-ons as children of `parent` (the site component), keyed by site and host ids. */
-export function deploySiteAddons(parent: pulumi.ComponentResource, args: SiteAddonsArgs): void {
-    // Gatekeeper first in the file, but nothing waits on it: admission applies to whatever comes after it
-    // is ready, and the audit reports anything admitted before.
-    deployGatekeeper(parent, args);
-    const broker = deployBroker(parent, { ...args, namespace: EDGE_SYSTEM_NAMESPACE });
-    deployTracking(parent, { ...args, namespace: EDGE_SYSTEM_NAMESPACE, mqttCredentialsSecret: broker.trackingCredentialsSecret, dependsOn: [broker.service] });
-    deployMonitoring(parent, args);
+export function addonHostSteps(plan: SitePlan, host: HostConfig, shared: EstateShared): ExtraHostStep[] {
+    return trackingHostSteps(plan, host, shared.trackingArchive);
+}
+
+export interface SiteAddons {
+    gatekeeper: Gatekeeper;
+    broker: Broker;
+    tracking: Tracking;
+    monitoring: Monitoring;
+    hub?: MonitoringHub;
+}
+
+/** Registers the site's add-on components as children of `site`. */
+export function deploySiteAddons(site: pulumi.Resource, args: SiteAddonArgs & { hosts: Map<string, EdgeHost>; shared: EstateShared }): SiteAddons {
+    const { plan, shared } = args;
+    const id = plan.site.id;
+    const base: SiteAddonArgs = { plan, provider: args.provider, foundation: args.foundation };
+    const opts = { parent: site };
+    // Gatekeeper first, but nothing waits on it: admission applies to whatever comes after it is ready, and the
+    // audit reports anything admitted before.
+    const gatekeeper = new Gatekeeper(addonResourceName(id, "gatekeeper"), base, opts);
+    const broker = new Broker(addonResourceName(id, "broker"), { ...base, namespace: EDGE_SYSTEM_NAMESPACE }, opts);
+    const imports = [...args.hosts.values()].flatMap((h) => [...h.extras.values()]);
+    const tracking = new Tracking(
+        addonResourceName(id, "tracking"),
+        { ...base, namespace: EDGE_SYSTEM_NAMESPACE, archive: shared.trackingArchive, imports, mqttCredentialsSecret: broker.trackingCredentialsSecret, dependsOn: [broker.service] },
+        opts,
+    );
+    const remoteWritePassword = shared.monitoring.remoteWrite.get(id);
+    if (!remoteWritePassword) throw new Error(`site ${id} has no remote-write password`);
+    const monitoring = new Monitoring(addonResourceName(id, "monitoring"), { ...base, remoteWritePassword: pulumi.secret(remoteWritePassword.result) }, opts);
+    const hub = plan.isHub ? new MonitoringHub(addonResourceName(id, "monitoring-hub"), { ...base, credentials: shared.monitoring, namespace: monitoring.namespace }, opts) : undefined;
+    return { gatekeeper, broker, tracking, monitoring, ...(hub ? { hub } : {}) };
 }

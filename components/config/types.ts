@@ -48,6 +48,11 @@ export interface SiteConfig {
     hosts: HostConfig[];
     /** Tracking-service replicas on this site (overrides tracking.replicas). */
     trackingReplicas?: number;
+    /**
+     * Id of the server that bootstraps the cluster (runs cluster-init); unset = the server with the lowest id.
+     * See components/config/topology.ts.
+     */
+    bootstrapServer?: string;
 }
 
 /** Pinned versions of everything installed on a site. */

@@ -8,6 +8,7 @@ import { DEFAULT_ARTIFACTS, DEFAULT_BACKUPS, DEFAULT_BUDGET, DEFAULT_HEALTH_GATE
 import { DEFAULT_CHECKSUMS } from "./checksums";
 import { escapeControls, findControlCharacters, parseBaseUrl, parseDirectory, parseHostKey, parseTaint } from "./grammar";
 import { isQuantity, toBytes, toMilliCpu } from "./quantity";
+import { sortById } from "./topology";
 import type {
     ArtifactArch,
     ArtifactsConfig,
@@ -220,7 +221,7 @@ function validateSites(c: Collector, raw: unknown): SiteConfig[] {
         const ref = isObject(rs) && typeof rs.id === "string" && DNS_LABEL.test(rs.id) ? `sites[id=${rs.id}]` : `sites[${i}]`;
         const s = c.object(ref, rs);
         if (!s) return;
-        c.unknownKeys(ref, s, ["id", "city", "wave", "hosts", "trackingReplicas"]);
+        c.unknownKeys(ref, s, ["id", "city", "wave", "hosts", "trackingReplicas", "bootstrapServer"]);
         const id = c.string(`${ref}.id`, s.id, { required: true, pattern: DNS_LABEL, what: "a DNS label (lowercase letters, digits, '-', at most 40 characters)" });
         if (id !== undefined) {
             if (siteIds.has(id)) c.add(`${ref}.id`, `duplicate site id ${show(id)} (also sites[${siteIds.get(id)}]); site ids must be unique in a region`);
@@ -254,11 +255,25 @@ function validateSites(c: Collector, raw: unknown): SiteConfig[] {
                     c.add(`${ref}.hosts`, `site ${show(id)} has ${servers} servers; embedded etcd needs an odd number (1, 3, 5) to keep quorum`);
             }
         }
+        const bootstrap = validateBootstrapServer(c, ref, s.bootstrapServer, hosts, Array.isArray(s.hosts) && hosts.length === s.hosts.length);
         if (id !== undefined && city !== undefined && wave !== undefined) {
-            sites.push({ id, city, wave, hosts, ...(trackingReplicas !== undefined ? { trackingReplicas } : {}) });
+            sites.push({ id, city, wave, hosts: sortById(hosts), ...(trackingReplicas !== undefined ? { trackingReplicas } : {}), ...(bootstrap !== undefined ? { bootstrapServer: bootstrap } : {}) });
         }
     });
-    return sites;
+    // Canonical order: everything derived from the list (registration order, hub scrape/alert lists, dashboards)
+    // is the same however the stack file orders its sites and hosts.
+    return sortById(sites);
+}
+
+/** `bootstrapServer`: an explicit choice must name a server of the same site (components/config/topology.ts). */
+function validateBootstrapServer(c: Collector, ref: string, raw: unknown, hosts: HostConfig[], allHostsValid: boolean): string | undefined {
+    if (raw === undefined || raw === null) return undefined;
+    const id = c.string(`${ref}.bootstrapServer`, raw, { pattern: DNS_LABEL, what: "the id of one of this site's servers" });
+    if (id === undefined || !allHostsValid) return undefined;
+    const host = hosts.find((h) => h.id === id);
+    if (!host) c.add(`${ref}.bootstrapServer`, `${show(id)} is not a host of this site; servers: ${hosts.filter((h) => h.role === "server").map((h) => h.id).join(", ") || "none"}`);
+    else if (host.role !== "server") c.add(`${ref}.bootstrapServer`, `${show(id)} is an agent; the bootstrap server must have role "server"`);
+    return id;
 }
 
 function validateVersions(c: Collector, raw: unknown, key = "versions", partial = false): Partial<Versions> {
@@ -614,9 +629,5 @@ export function validateEstateConfig(raw: RawEstateConfig, opts: ValidateOptions
     };
 }
 
-/** The versions a given site installs, honouring an in-progress wave rollout. */
-export function versionsForSite(config: EstateConfig, site: SiteConfig): Versions {
-    const { throughWave, previousVersions } = config.rollout;
-    if (throughWave === undefined || site.wave <= throughWave) return config.versions;
-    return { ...config.versions, ...previousVersions };
-}
+/** Kept here for callers that import it with the validator; the plan owns it. */
+export { versionsForSite } from "../plan";

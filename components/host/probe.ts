@@ -16,7 +16,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import type { EstateConfig, HostConfig, SiteConfig, Versions } from "../config/types";
 
 /** The bash text the probe runs on the host (also usable by hand; see the file's header). */
 export const HOST_FACTS_SCRIPT_PATH = path.resolve(__dirname, "..", "..", "scripts", "oncall", "host-facts.sh");
@@ -358,27 +357,4 @@ export class HostProbe extends pulumi.dynamic.Resource {
         for (const k of [...FACT_KEYS, "status", "statusSince", "lastError", "previousMachineId", "reimagedAt"]) props[k] = undefined;
         super(hostProbeProvider, name, props, { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "privateKey"] }, undefined, "HostProbe");
     }
-}
-
-/** Resource name of a host's probe: <site>.<host>.probe. The on-call tools parse it back; keep the format. */
-export function probeResourceName(siteId: string, hostId: string): string {
-    return `${siteId}.${hostId}.probe`;
-}
-
-export function newHostProbe(config: EstateConfig, site: SiteConfig, host: HostConfig, versions: Versions, sshPrivateKey: pulumi.Input<string>, parent: pulumi.Resource): HostProbe {
-    return new HostProbe(
-        probeResourceName(site.id, host.id),
-        {
-            siteId: site.id,
-            hostId: host.id,
-            address: host.address,
-            port: host.port,
-            user: host.user,
-            ...(host.hostKey ? { hostKey: host.hostKey } : {}),
-            privateKey: sshPrivateKey,
-            expectedK3sVersion: versions.k3s,
-            connectTimeoutSeconds: Math.max(1, config.ssh.perDialTimeout || 10),
-        },
-        { parent },
-    );
 }

@@ -7,16 +7,21 @@ import { k3sAssetNames, shimAssetName } from "../config/defaults";
 import { isArtifactName } from "../config/grammar";
 import { toBytes } from "../config/quantity";
 import type { EstateConfig, HostConfig, SiteConfig, Versions } from "../config/types";
+import { nodeName, stepOrder } from "../naming";
+import type { SitePlan } from "../plan";
 import { renderRemoteScript } from "./remote-script";
 
 export const EDGE_STATE_DIR = "/var/lib/edge-estate";
-export const K3S_API_PORT = 6443;
+
+/** The host's own provisioning steps, in order (add-on steps follow them; see ExtraHostStep). */
+export const HOST_STEP_NAMES = ["preflight", "fetch-artifacts", "wasmedge-shim", "k3s-config", "k3s-install", "verify-wasm", "kubeconfig"] as const;
+export type HostStepName = (typeof HOST_STEP_NAMES)[number];
 
 export interface HostStep {
     /** Two-digit order within the host, e.g. "03". */
     order: string;
     /** e.g. "k3s-config"; with order it names the Command and the synth file. */
-    name: string;
+    name: HostStepName;
     /** scripts/remote/<file> */
     file: string;
     env: Record<string, string>;
@@ -26,27 +31,9 @@ export interface HostStep {
     secretStdout: boolean;
 }
 
-export interface SiteTopology {
-    /** The server that runs `cluster-init` (HA) or the only server; every other node joins it. */
-    firstServer: HostConfig;
-    servers: HostConfig[];
-    agents: HostConfig[];
-}
-
-/** The first server is the first server listed; stable because it is chosen by role, and re-ordering agents never moves it. */
-export function siteTopology(site: SiteConfig): SiteTopology {
-    const servers = site.hosts.filter((h) => h.role === "server");
-    return { firstServer: servers[0], servers, agents: site.hosts.filter((h) => h.role === "agent") };
-}
-
-export function apiUrl(host: HostConfig): string {
-    const h = host.address.includes(":") ? `[${host.address}]` : host.address;
-    return `https://${h}:${K3S_API_PORT}`;
-}
-
 /** Non-secret part of /etc/rancher/k3s/config.yaml; the token is appended on the host from stdin. */
-export function k3sConfigYaml(config: EstateConfig, site: SiteConfig, host: HostConfig): string {
-    const { firstServer, servers } = siteTopology(site);
+export function k3sConfigYaml(plan: SitePlan, host: HostConfig): string {
+    const { config, site, firstServer, servers } = plan;
     const labels = {
         "edge-estate/region": config.region,
         "edge-estate/site": site.id,
@@ -55,7 +42,7 @@ export function k3sConfigYaml(config: EstateConfig, site: SiteConfig, host: Host
         ...host.labels,
     };
     const doc: Record<string, unknown> = {
-        "node-name": `${site.id}-${host.id}`,
+        "node-name": nodeName(site.id, host.id),
         "node-label": Object.entries(labels).map(([k, v]) => `${k}=${v}`),
     };
     if (host.taints.length > 0) doc["node-taint"] = host.taints.map((t) => `${t.key}${t.value !== undefined ? `=${t.value}` : ""}:${t.effect}`);
@@ -72,10 +59,10 @@ export function k3sConfigYaml(config: EstateConfig, site: SiteConfig, host: Host
         if (host.id === firstServer.id) {
             if (servers.length > 1) doc["cluster-init"] = true;
         } else {
-            doc["server"] = apiUrl(firstServer);
+            doc["server"] = plan.apiUrl;
         }
     } else {
-        doc["server"] = apiUrl(firstServer);
+        doc["server"] = plan.apiUrl;
     }
     return `# Managed by edge-estate (site ${site.id}, host ${host.id}). Local edits are overwritten.\n${yaml.dump(doc, { lineWidth: -1, sortKeys: false })}`.trimEnd();
 }
@@ -143,17 +130,16 @@ export function artifactList(artifacts: ArtifactEntry[]): string {
 /** Minimum memory per role checked by preflight (below this K3s will not run reliably). */
 const MIN_MEMORY_MIB = { server: 1800, agent: 900 } as const;
 
-export function planHostSteps(config: EstateConfig, site: SiteConfig, host: HostConfig, versions: Versions): HostStep[] {
-    const { firstServer } = siteTopology(site);
+/** The environment every step script of a host starts with. */
+function hostEnv(plan: SitePlan, host: HostConfig): Record<string, string> {
+    return { EDGE_REGION: plan.config.region, EDGE_SITE_ID: plan.site.id, EDGE_HOST_ID: host.id, EDGE_ROLE: host.role, EDGE_STATE_DIR };
+}
+
+export function planHostSteps(plan: SitePlan, host: HostConfig): HostStep[] {
+    const { config, site, versions, firstServer } = plan;
     const artifacts = hostArtifacts(config, versions);
     const [k3sBin, installScript, shim, airgap] = artifacts;
-    const common = {
-        EDGE_REGION: config.region,
-        EDGE_SITE_ID: site.id,
-        EDGE_HOST_ID: host.id,
-        EDGE_ROLE: host.role,
-        EDGE_STATE_DIR,
-    };
+    const common = hostEnv(plan, host);
     const steps: Omit<HostStep, "order">[] = [
         {
             name: "preflight",
@@ -179,7 +165,7 @@ export function planHostSteps(config: EstateConfig, site: SiteConfig, host: Host
         {
             name: "k3s-config",
             file: "k3s-config.sh",
-            env: { ...common, K3S_CONFIG_YAML: k3sConfigYaml(config, site, host), K3S_REGISTRIES_YAML: registriesYaml(config) },
+            env: { ...common, K3S_CONFIG_YAML: k3sConfigYaml(plan, host), K3S_REGISTRIES_YAML: registriesYaml(config) },
             stdinToken: true,
             secretStdout: false,
         },
@@ -201,7 +187,7 @@ export function planHostSteps(config: EstateConfig, site: SiteConfig, host: Host
     if (host.id === firstServer.id) {
         steps.push({ name: "kubeconfig", file: "kubeconfig.sh", env: { ...common, EDGE_WAIT_SECONDS: "120" }, stdinToken: false, secretStdout: true });
     }
-    return steps.map((s, i) => ({ ...s, order: String(i).padStart(2, "0"), env: { ...s.env, EDGE_STEP: `${String(i).padStart(2, "0")}-${s.name}` } }));
+    return steps.map((s, i) => ({ ...s, order: stepOrder(i), env: { ...s.env, EDGE_STEP: `${stepOrder(i)}-${s.name}` } }));
 }
 
 export function renderStep(site: SiteConfig, host: HostConfig, step: HostStep): string {
@@ -214,4 +200,35 @@ export function renderStep(site: SiteConfig, host: HostConfig, step: HostStep): 
             ...(step.secretStdout ? ["stdout: secret (kubeconfig), never logged"] : []),
         ],
     });
+}
+
+/**
+ * A step an add-on asks every host of a site to run after the host's own steps (the one "extra host steps"
+ * hook of EdgeHost). Its NN continues the host's numbering, so synth writes it next to the host's steps.
+ */
+export interface ExtraHostStep {
+    /** e.g. "import-image" */
+    name: string;
+    /** scripts/remote/<file> */
+    file: string;
+    env: Record<string, string>;
+    /** A local file pushed to the host (CopyToRemote) before the step runs. */
+    push?: { resourceName: string; source: string; remotePath: string; triggers: string[] };
+    /** Inputs whose change re-runs the step (the host's re-provisioning is added by the host). */
+    triggers: string[];
+    /** Create/update timeout, e.g. "10m". */
+    timeout: string;
+}
+
+/** Order, environment and script of an extra step, numbered after the host's `hostSteps` own steps. */
+export function renderExtraStep(plan: SitePlan, host: HostConfig, hostSteps: number, index: number, extra: ExtraHostStep): { order: string; script: string } {
+    const { site } = plan;
+    const order = stepOrder(hostSteps + index);
+    const env = { ...hostEnv(plan, host), ...extra.env, EDGE_STEP: `${order}-${extra.name}` };
+    const script = renderRemoteScript({
+        file: extra.file,
+        env,
+        header: [`edge-estate add-on step ${order}-${extra.name} for host ${host.id} (${host.role}) of site ${site.id}; source: scripts/remote/${extra.file}`, "stdin: none"],
+    });
+    return { order, script };
 }

@@ -5,6 +5,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { objectResourceName } from "../naming";
 
 export interface KubeObject {
     apiVersion: string;
@@ -37,17 +38,13 @@ const TYPED: Record<string, Ctor> = {
     "apiextensions.k8s.io/v1/CustomResourceDefinition": k8s.apiextensions.v1.CustomResourceDefinition,
 };
 
-/** Stable resource name: <site>-<kind>-<namespace>-<name>, never a list position. */
-export function objectResourceName(siteId: string, obj: KubeObject): string {
-    const ns = obj.metadata.namespace ? `${obj.metadata.namespace}-` : "";
-    return `${siteId}-${obj.kind.toLowerCase()}-${ns}${obj.metadata.name}`;
-}
-
 export interface ApplyOptions {
     siteId: string;
     provider: k8s.Provider;
     parent: pulumi.Resource;
     dependsOn?: pulumi.Input<pulumi.Input<pulumi.Resource>[]>;
+    /** Earlier identities of the objects (e.g. their parent before the add-on components existed). */
+    aliases?: pulumi.Input<pulumi.URN | pulumi.Alias>[];
 }
 
 /** Registers each object; returns them keyed by resource name so callers can depend on specific ones. */
@@ -56,7 +53,7 @@ export function applyObjects(objects: KubeObject[], opts: ApplyOptions): Map<str
     for (const obj of objects) {
         const name = objectResourceName(opts.siteId, obj);
         if (out.has(name)) throw new Error(`duplicate Kubernetes object ${obj.kind} ${obj.metadata.namespace ?? ""}/${obj.metadata.name} on site ${opts.siteId}`);
-        const resourceOpts: pulumi.CustomResourceOptions = { provider: opts.provider, parent: opts.parent, dependsOn: opts.dependsOn };
+        const resourceOpts: pulumi.CustomResourceOptions = { provider: opts.provider, parent: opts.parent, dependsOn: opts.dependsOn, ...(opts.aliases ? { aliases: opts.aliases } : {}) };
         const ctor = TYPED[`${obj.apiVersion}/${obj.kind}`];
         const resource = ctor
             ? new ctor(name, obj, resourceOpts)

@@ -1,8 +1,5 @@
-/** Pure: points the admin kubeconfig K3s writes (server https://127.0.0.1:6443) at the first server's address. */
-import { apiUrl } from "../host/steps";
-import type { HostConfig } from "../config/types";
-
-export function externalKubeconfig(raw: string, firstServer: HostConfig): string {
+/** Pure: points the admin kubeconfig K3s writes (server https://127.0.0.1:6443) at the site's API URL. */
+export function externalKubeconfig(raw: string, apiUrl: string): string {
     if (!raw) return raw; // unknown during the first preview
-    return raw.replace(/server:\s*https:\/\/(127\.0\.0\.1|localhost|\[::1\]):6443/g, `server: ${apiUrl(firstServer)}`);
+    return raw.replace(/server:\s*https:\/\/(127\.0\.0\.1|localhost|\[::1\]):6443/g, `server: ${apiUrl}`);
 }

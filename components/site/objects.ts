@@ -1,10 +1,11 @@
 /** Pure builders for the objects every site gets from the foundation itself. */
 import type { KubeObject } from "../k8s/apply";
-import type { EstateConfig, SiteConfig, Versions } from "../config/types";
+import type { SitePlan } from "../plan";
 
 export const EDGE_SYSTEM_NAMESPACE = "edge-system";
 
-export function siteFoundationObjects(config: EstateConfig, site: SiteConfig, versions: Versions): KubeObject[] {
+export function siteFoundationObjects(plan: SitePlan): KubeObject[] {
+    const { config, site, versions } = plan;
     const labels = { "app.kubernetes.io/managed-by": "edge-estate", "edge-estate/site": site.id };
     return [
         { apiVersion: "v1", kind: "Namespace", metadata: { name: EDGE_SYSTEM_NAMESPACE, labels } },

@@ -9,6 +9,7 @@
  */
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import type { Quantity } from "../../components/config/quantity";
+import { parseProviderName } from "../../components/naming";
 import { add, cmp, format, max, sub, times, ZERO, type ResourceName } from "../amount";
 import { isUnknown, materialize, path } from "../known";
 import { extractWorkload, podRequests, workloadKindOfType, workloadLabel, type PodRequests, type Workload } from "../workloads";
@@ -18,7 +19,6 @@ export const SITE_CAPACITY = "site-capacity";
 export const K8S_PROVIDER_TYPE = "pulumi:providers:kubernetes";
 export const SITE_INFO_NAMESPACE = "edge-system";
 export const SITE_INFO_NAME = "edge-site-info";
-const PROVIDER_SUFFIX = "-k8s";
 
 interface Entry {
     workload: Workload;
@@ -36,7 +36,7 @@ interface Site {
 /** Site id from the provider: the program names each site's provider `<siteId>-k8s`. */
 export function siteIdOfProvider(provider: { name: string } | undefined): string {
     if (!provider) return "(default provider)";
-    return provider.name.endsWith(PROVIDER_SUFFIX) ? provider.name.slice(0, -PROVIDER_SUFFIX.length) : provider.name;
+    return parseProviderName(provider.name) ?? provider.name;
 }
 
 /** Host roles from the edge-site-info ConfigMap's `hosts` entry ("srv-a:server,wrk-a:agent"). */

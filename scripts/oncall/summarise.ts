@@ -9,13 +9,13 @@
  * secret value. Exit codes: 0 summary printed, 1 unreadable or not a stack export / unknown host, 2 usage.
  */
 import * as fs from "node:fs";
+import { HOST_STEP_NAMES } from "../../components/host/steps";
+import { nameOfUrn as nameOf, parseProbeName, parseStepName, probeResourceName } from "../../components/naming";
+import { SECRET_SIG_KEY } from "../synth/secrets";
 
 /** Same as HOST_PROBE_TYPE in components/host/probe.ts (a test holds them together). */
 export const PROBE_TYPE = "pulumi-nodejs:dynamic:HostProbe";
 export const COMMAND_TYPE = "command:remote:Command";
-const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
-const STEP_NAME = /^([a-z0-9-]+)\.([a-z0-9-]+)\.(\d\d)-([a-z0-9-]+)$/;
-const PROBE_NAME = /^([a-z0-9-]+)\.([a-z0-9-]+)\.probe$/;
 
 export class ExportError extends Error {}
 
@@ -37,8 +37,8 @@ export interface HostReport {
     /** One line each, most important first. */
     details: string[];
     probeUrn: string;
-    /** The probe's parent: the site component (excluding it with --exclude-dependents skips the whole site). */
-    siteUrn: string;
+    /** The probe's parent: the host component. */
+    parentUrn: string;
     commandUrns: string[];
 }
 
@@ -50,7 +50,6 @@ export interface StackSummary {
 
 const isSecret = (v: unknown) => typeof v === "object" && v !== null && SECRET_SIG_KEY in (v as object);
 const str = (v: unknown): string => (v === undefined || v === null ? "" : isSecret(v) ? "[secret]" : String(v));
-const nameOf = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
 
 export function parseStackExport(text: string, source: string): ExportResource[] {
     let doc: any;
@@ -80,12 +79,12 @@ export function analyse(resources: ExportResource[], now = new Date()): StackSum
     const commands = new Map<string, { urn: string; triggers: unknown[]; provisioning: boolean }[]>();
     for (const r of resources) {
         if (r.type !== COMMAND_TYPE) continue;
-        const m = STEP_NAME.exec(nameOf(r.urn));
-        if (!m) continue;
-        const key = `${m[1]}/${m[2]}`;
+        const step = parseStepName(nameOf(r.urn));
+        if (!step) continue;
+        const key = `${step.site}/${step.host}`;
         const triggers = (r.outputs?.triggers ?? r.inputs?.triggers ?? []) as unknown[];
-        // Provisioning steps are children of the Host component; add-on steps on the host live elsewhere.
-        const provisioning = (r.parent ?? "").includes("edge-estate:index:Host::");
+        // The host's own provisioning steps carry the machine-id trigger; add-on steps (e.g. the image import) follow them.
+        const provisioning = (HOST_STEP_NAMES as readonly string[]).includes(step.step);
         commands.set(key, [...(commands.get(key) ?? []), { urn: r.urn, triggers: Array.isArray(triggers) ? triggers : [], provisioning }]);
     }
     const hosts: HostReport[] = [];
@@ -93,9 +92,9 @@ export function analyse(resources: ExportResource[], now = new Date()): StackSum
     for (const r of resources) {
         if (r.type !== PROBE_TYPE) continue;
         const o = { ...(r.inputs ?? {}), ...(r.outputs ?? {}) };
-        const m = PROBE_NAME.exec(nameOf(r.urn));
-        const site = str(o.siteId) || m?.[1] || "?";
-        const host = str(o.hostId) || m?.[2] || "?";
+        const named = parseProbeName(nameOf(r.urn));
+        const site = str(o.siteId) || named?.site || "?";
+        const host = str(o.hostId) || named?.host || "?";
         const key = `${site}/${host}`;
         probed.add(key);
         const cmds = commands.get(key) ?? [];
@@ -145,7 +144,7 @@ export function analyse(resources: ExportResource[], now = new Date()): StackSum
         if (condition === "ok" && str(o.previousMachineId) && str(o.reimagedAt)) {
             details.push(`re-imaged ${shortTime(str(o.reimagedAt))} (machine-id was ${shortId(str(o.previousMachineId))}), re-provisioned since`);
         }
-        hosts.push({ site, host, address: `${str(o.address)}:${str(o.port) || "22"}`, condition, details, probeUrn: r.urn, siteUrn: r.parent ?? "", commandUrns: cmds.map((c) => c.urn) });
+        hosts.push({ site, host, address: `${str(o.address)}:${str(o.port) || "22"}`, condition, details, probeUrn: r.urn, parentUrn: r.parent ?? "", commandUrns: cmds.map((c) => c.urn) });
     }
     const unprobedHosts = [...commands.keys()].filter((k) => !probed.has(k)).sort();
     hosts.sort((a, b) => a.site.localeCompare(b.site) || a.host.localeCompare(b.host));
@@ -217,8 +216,8 @@ export function excludeFlags(site: string): string {
 
 /** The probe and step-command URNs of one host, for `pulumi up --target/--replace`. */
 export function hostUrns(resources: ExportResource[], site: string, host: string): { probe?: string; commands: string[] } {
-    const probe = resources.find((r) => r.type === PROBE_TYPE && nameOf(r.urn) === `${site}.${host}.probe`)?.urn;
-    const commands = resources.filter((r) => r.type === COMMAND_TYPE && nameOf(r.urn).startsWith(`${site}.${host}.`) && STEP_NAME.test(nameOf(r.urn))).map((r) => r.urn);
+    const probe = resources.find((r) => r.type === PROBE_TYPE && nameOf(r.urn) === probeResourceName(site, host))?.urn;
+    const commands = resources.filter((r) => r.type === COMMAND_TYPE && parseStepName(nameOf(r.urn))?.site === site && parseStepName(nameOf(r.urn))?.host === host).map((r) => r.urn);
     return { ...(probe ? { probe } : {}), commands };
 }
 

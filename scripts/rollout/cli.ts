@@ -83,7 +83,10 @@ async function main(): Promise<number> {
         }
         // Loaded only here: the dry run must work without the Automation API's CLI.
         const { AutomationStack } = await import("./automation");
-        const stack = await AutomationStack.select(args.stack);
+        const stack = await AutomationStack.select(args.stack).catch((e: Error) => {
+            if (/ENOENT/.test(String(e.message))) throw new Error("the Pulumi CLI is not installed or not on PATH (the Automation API drives it); nothing was changed");
+            throw e;
+        });
         const outcome = await runRollout(stack, {
             versions: args.versions,
             ...(args.prometheusUrl ? { prometheusUrl: args.prometheusUrl } : {}),

@@ -6,7 +6,6 @@ import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import type { EstateConfig } from "../../components/config/types";
 import { secretEnvelope } from "./secrets";
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { deserializeProperties } = require("@pulumi/pulumi/runtime/rpc");
 
 export interface RecordedResource {
@@ -20,7 +19,14 @@ export interface RecordedResource {
     dependencies: string[];
     /** Inputs as the engine receives them; secrets still in their wire envelope. */
     inputs: Record<string, any>;
+    /** Earlier identities the resource asks the engine to accept (alias URNs or alias specs). */
+    aliases: RecordedAlias[];
+    /** What a component registered with registerOutputs (components only). */
+    outputs?: Record<string, any>;
 }
+
+/** An alias as the engine receives it: a whole URN, or the parts to build the old URN from. */
+export type RecordedAlias = { urn: string } | { name: string; type: string; stack: string; project: string; parentUrn: string; noParent: boolean };
 
 export interface MockOptions {
     /** Overrides part of the state a mock resource returns (tests use it to play the engine's answers). */
@@ -85,6 +91,11 @@ export async function runProgramUnderMocks(config: EstateConfig, stack: string, 
                     ...(req.getProvider() ? { provider: req.getProvider().split("::").slice(0, -1).join("::") } : {}),
                     dependencies: req.getDependenciesList(),
                     inputs: deserializeProperties(req.getObject()),
+                    aliases: (req.getAliasesList() as any[]).map((a): RecordedAlias => {
+                        if (a.hasUrn()) return { urn: a.getUrn() };
+                        const spec = a.getSpec();
+                        return { name: spec.getName(), type: spec.getType(), stack: spec.getStack(), project: spec.getProject(), parentUrn: spec.getParenturn(), noParent: spec.getNoparent() };
+                    }),
                 };
                 if (!byUrn.has(urn)) order.push(urn);
                 byUrn.set(urn, r);
@@ -92,7 +103,26 @@ export async function runProgramUnderMocks(config: EstateConfig, stack: string, 
             cb(err, resp);
         });
     };
-    await pulumi.runtime.runInPulumiStack(async () => defineEstate(config, pulumi.secret(sshPrivateKey)));
+    // Output in the order the program constructs resources (a transformation runs synchronously in each
+    // constructor), not in the order registrations complete, which depends on how deep a resource is nested.
+    const constructed = new Map<string, number>();
+    const originalOutputs = monitor.registerResourceOutputs.bind(monitor);
+    const outputs = new Map<string, Record<string, any>>();
+    monitor.registerResourceOutputs = (req: any, cb: any) => {
+        outputs.set(req.getUrn(), deserializeProperties(req.getOutputs()));
+        originalOutputs(req, cb);
+    };
+    await pulumi.runtime.runInPulumiStack(async () => {
+        pulumi.runtime.registerStackTransformation((t) => {
+            constructed.set(`${t.type}::${t.name}`, constructed.size);
+            return undefined;
+        });
+        return defineEstate(config, pulumi.secret(sshPrivateKey));
+    });
     await (pulumi.runtime as any).disconnect();
-    return order.map((u) => byUrn.get(u)!);
+    const rank = (r: RecordedResource) => constructed.get(`${r.type}::${r.name}`) ?? -1;
+    return order
+        .map((u) => byUrn.get(u)!)
+        .map((r) => (outputs.has(r.urn) ? { ...r, outputs: outputs.get(r.urn) } : r))
+        .sort((a, b) => rank(a) - rank(b));
 }

@@ -3,10 +3,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { scriptFromCommandLine } from "../../components/host/remote-script";
+import { parseStepName } from "../../components/naming";
 import type { RecordedResource } from "./run";
 import { redactSecrets } from "./secrets";
 
-const STEP_NAME = /^([a-z0-9-]+)\.([a-z0-9-]+)\.(\d\d)-([a-z0-9-]+)$/;
 const SITE_TYPE = "edge-estate:index:Site";
 
 export interface SynthSummary {
@@ -30,7 +30,7 @@ function manifestName(index: number, obj: Record<string, any>, fallback: string)
 }
 
 export function writeSynthOutput(outDir: string, resources: RecordedResource[]): SynthSummary {
-    fs.rmSync(outDir, { recursive: true, force: true });
+    // outDir is a fresh folder (scripts/lib/safe-output.ts); nothing here deletes anything.
     fs.mkdirSync(outDir, { recursive: true });
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
     const redacted = resources.map((r) => ({
@@ -47,14 +47,14 @@ export function writeSynthOutput(outDir: string, resources: RecordedResource[]):
     let manifests = 0;
     const manifestIndex = new Map<string, number>();
     const sites = new Set<string>();
-    redacted.forEach((r) => {
-        const site = siteOf(resources.find((x) => x.urn === r.urn)!, byUrn);
+    redacted.forEach((r, index) => {
+        const site = siteOf(resources[index], byUrn);
         if (site) sites.add(site);
         if (r.type === "command:remote:Command") {
-            const m = STEP_NAME.exec(r.name);
+            const parsed = parseStepName(r.name);
             const create = (r.inputs as Record<string, unknown>).create;
-            if (!m || typeof create !== "string") throw new Error(`remote command ${r.name} does not follow <site>.<host>.<NN>-<step>`);
-            const [, siteId, hostId, order, step] = m;
+            if (!parsed || typeof create !== "string") throw new Error(`remote command ${r.name} does not follow <site>.<host>.<NN>-<step>`);
+            const { site: siteId, host: hostId, order, step } = parsed;
             const script = scriptFromCommandLine(create);
             if (script === undefined) throw new Error(`remote command ${r.name} is not a bash -c script`);
             const dir = path.join(outDir, "sites", siteId, "hosts", hostId);

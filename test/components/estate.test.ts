@@ -3,7 +3,6 @@
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadStackFile } from "../../components/config/load";
-import { planHostSteps } from "../../components/host/steps";
 import { type RecordedResource, runProgramUnderMocks, SYNTH_SECRET_MARKER } from "../../scripts/synth/run";
 import { isSecretEnvelope } from "../../scripts/synth/secrets";
 
@@ -27,18 +26,56 @@ describe("estate under mocks", () => {
         for (const s of sites) expect(s.parent).toBe(estate.urn);
     });
 
-    it("gives every host its own Host component with its ordered steps as children", () => {
+    it("gives every host its own Host component with all its commands as children: steps, probe, image push and import", () => {
+        const base = ["00-preflight", "01-fetch-artifacts", "02-wasmedge-shim", "03-k3s-config", "04-k3s-install", "05-verify-wasm"];
         for (const site of config.sites) {
             const siteUrn = of("edge-estate:index:Site").find((s) => s.name === site.id)!.urn;
-            for (const host of site.hosts) {
+            for (const [i, host] of site.hosts.entries()) {
                 const h = of("edge-estate:index:Host").find((x) => x.name === `${site.id}.${host.id}`);
                 expect(h, `${site.id}.${host.id}`).toBeDefined();
                 expect(h!.parent).toBe(siteUrn);
-                const cmds = of("command:remote:Command").filter((c) => c.parent === h!.urn);
-                const expected = planHostSteps(config, site, host, config.versions).map((s) => `${site.id}.${host.id}.${s.order}-${s.name}`);
-                expect(cmds.map((c) => c.name)).toEqual(expected);
+                const prefix = `${site.id}.${host.id}.`;
+                // Pulumi.prod.yaml lists each site's first server first; only it fetches the kubeconfig. The tracking
+                // image import (download mode, no registry image) follows the host's own steps.
+                const own = i === 0 ? [...base, "06-kubeconfig", "07-import-image"] : [...base, "06-import-image"];
+                const children = resources.filter((c) => c.parent === h!.urn);
+                expect(children.filter((c) => c.type === "command:remote:Command").map((c) => c.name)).toEqual(own.map((n) => prefix + n));
+                expect(children.filter((c) => c.type === "command:remote:CopyToRemote").map((c) => c.name)).toEqual([`${prefix}push-tracking-image`]);
+                expect(children.filter((c) => c.type === "pulumi-nodejs:dynamic:HostProbe").map((c) => c.name)).toEqual([`${prefix}probe`]);
             }
         }
+    });
+
+    it("puts nothing at the stack root but the estate, and every add-on in its own component under its site", () => {
+        const [stack] = of("pulumi:pulumi:Stack");
+        expect(resources.filter((r) => r.parent === stack.urn).map((r) => r.type)).toEqual(["edge-estate:index:Estate"]);
+        const addonTypes = ["edge-estate:addons:Gatekeeper", "edge-estate:addons:Broker", "edge-estate:addons:Tracking", "edge-estate:addons:Monitoring"];
+        for (const site of config.sites) {
+            const siteUrn = of("edge-estate:index:Site").find((s) => s.name === site.id)!.urn;
+            const components = resources.filter((r) => r.parent === siteUrn && r.type.startsWith("edge-estate:addons:"));
+            const expected = site.id === "sh-pudong" ? [...addonTypes, "edge-estate:addons:MonitoringHub"] : addonTypes;
+            expect(components.map((c) => c.type).sort(), site.id).toEqual([...expected].sort());
+        }
+        // Directly under a site: its hosts, its K3s token, its provider, the foundation objects and the add-ons.
+        const siteChildren = resources.filter((r) => r.parent && byUrn.get(r.parent)?.type === "edge-estate:index:Site");
+        const kinds = new Set(siteChildren.map((r) => (r.type.startsWith("kubernetes:core/v1:") ? `${r.type}:${(r.inputs.metadata as { name: string }).name}` : r.type)));
+        expect([...kinds].sort()).toEqual(
+            [
+                "edge-estate:index:Host",
+                "random:index/randomPassword:RandomPassword",
+                "pulumi:providers:kubernetes",
+                "kubernetes:core/v1:Namespace:edge-system",
+                "kubernetes:core/v1:ConfigMap:edge-site-info",
+                ...addonTypes,
+                "edge-estate:addons:MonitoringHub",
+            ].sort(),
+        );
+    });
+
+    it("creates the region's monitoring passwords once, under the estate", () => {
+        const [estate] = of("edge-estate:index:Estate");
+        const names = resources.filter((r) => r.parent === estate.urn && r.type === "random:index/randomPassword:RandomPassword").map((r) => r.name);
+        expect(names.sort()).toEqual([...config.sites.map((s) => `cn-east-${s.id}-monitoring-remote-write`), "cn-east-monitoring-hub-reader"].sort());
     });
 
     it("has no duplicate type+name (the real engine would refuse them)", () => {

@@ -6,7 +6,6 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildOci } from "../../scripts/build-oci";
-import { buildWat } from "./wasmedge-host/fixtures/build";
 
 let tmp: string;
 let wasmPath: string;
@@ -17,7 +16,8 @@ const run = (cmd: string, args: string[]) => spawnSync(cmd, args, { encoding: "u
 
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "build-oci-"));
-  wasmPath = await buildWat("unknown-import");
+  // Any module will do for the image builder: the committed tracking module.
+  wasmPath = path.join(__dirname, "..", "..", "wasm-app", "dist", "logistics-system.wasm");
   configPath = path.join(tmp, "config.json");
   fs.writeFileSync(configPath, JSON.stringify({ HTTP_PORT: 8080, DATA_DIR: "/data" }, null, 2));
 });

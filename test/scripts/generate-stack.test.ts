@@ -1,5 +1,7 @@
 // The scale-test stack generator: deterministic, valid for the real validator, and shaped like the estate.
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseStackFile } from "../../components/config/load";
@@ -47,5 +49,27 @@ describe("generate-stack", () => {
         const r = spawnSync(path.join(root, "node_modules", ".bin", "tsx"), [path.join(root, "scripts", "generate-stack.ts"), "--sites", "lots"], { encoding: "utf8" });
         expect(r.status).toBe(2);
         expect(r.stderr).toContain('generate-stack: --sites must be a whole number, got "lots"');
+    });
+
+    it("--out overwrites only a file it generated: a stack file of ours is left alone (exit 2)", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "generate-stack-out-"));
+        const run = (out: string) => spawnSync(path.join(root, "node_modules", ".bin", "tsx"), [path.join(root, "scripts", "generate-stack.ts"), "--sites", "3", "--out", out], { encoding: "utf8" });
+        try {
+            const real = path.join(dir, "Pulumi.prod.yaml");
+            fs.writeFileSync(real, "config:\n  edge-estate:region: cn-east\n");
+            const refused = run(real);
+            expect(refused.status).toBe(2);
+            expect(refused.stderr).toMatch(/refusing to overwrite .*Pulumi\.prod\.yaml: it exists and is not a previous generated stack file/);
+            expect(refused.stderr).not.toMatch(/\n\s+at /);
+            expect(fs.readFileSync(real, "utf8")).toBe("config:\n  edge-estate:region: cn-east\n");
+            const gen = path.join(dir, "gen.yaml");
+            expect(run(gen).status).toBe(0);
+            expect(run(gen).status).toBe(0); // its own output is replaced
+            expect(fs.readFileSync(gen, "utf8")).toBe(generateStackYaml({ sites: 3, seed: 1, region: "cn-bench" }));
+            expect(run(dir).stderr).toMatch(/it is a folder/);
+            expect(run("/dev/null/x").status).toBe(2);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });

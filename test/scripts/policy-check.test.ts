@@ -138,6 +138,15 @@ describe("npm run policy:check", () => {
             expect(report.violations[0]).toMatchObject({ policy: "workload-requests-and-limits", enforcementLevel: "mandatory", resource: { kind: "StatefulSet", namespace: "data", objectName: "no-limits" } });
             const stdout = check("--json", "-", f("good"));
             expect(JSON.parse(stdout.stdout)).toMatchObject({ passed: true, workloads: 3 });
+            // A previous report is replaced; any other file is left alone (exit 2).
+            expect(check("--json", out, f("good")).status).toBe(0);
+            expect(JSON.parse(fs.readFileSync(out, "utf8")).passed).toBe(true);
+            const notes = path.join(dir, "notes.json");
+            fs.writeFileSync(notes, '{"mine": true}\n');
+            const refused = check("--json", notes, f("good"));
+            expect(refused.status).toBe(2);
+            expect(refused.stderr).toMatch(/^policy:check: refusing to overwrite .*notes\.json: it exists and is not a previous policy:check report/);
+            expect(fs.readFileSync(notes, "utf8")).toBe('{"mine": true}\n');
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }

@@ -38,7 +38,7 @@ describe("durability", () => {
     let logs = "";
 
     for (const [round, killAfterAcks] of [[1, 300], [2, 900], [3, 1500]] as const) {
-      const svc = await Service.start({ env, dataDir, mode: "process" });
+      const svc = await Service.start({ env, dataDir, });
       cleanups.push(() => svc.kill());
       const c = await broker.connection(round);
       await c.handshake();
@@ -66,7 +66,7 @@ describe("durability", () => {
       c.socket.destroy();
     }
 
-    const svc = await Service.start({ env, dataDir, mode: "process" });
+    const svc = await Service.start({ env, dataDir, });
     cleanups.push(() => svc.kill());
     expect(svc.stderr).toMatch(/replayed the event log/);
     const byShipment = new Map<string, Ev[]>();

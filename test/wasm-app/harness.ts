@@ -1,19 +1,40 @@
 // Shared plumbing for the tracking-service end-to-end tests: a real Mosquitto broker,
-// a scriptable fake broker (raw MQTT over net) for fuzzing and exact PUBACK tracking,
-// the service itself (the real .wasm under the WasmEdge-compatible Node host), and
-// small HTTP helpers.
+// a scriptable broker (raw MQTT over net) for fuzzing and exact PUBACK tracking,
+// the service itself (the shipped AOT module from the image, run by the real WasmEdge 0.14.1,
+// or the same file under its interpreter), and small HTTP helpers.
 import { spawn, spawnSync, ChildProcess } from "node:child_process";
 import { mkdtempSync, writeFileSync, rmSync, chownSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as net from "node:net";
 import * as http from "node:http";
-import { PassThrough } from "node:stream";
-import { runWasm, WasmHandle } from "../../scripts/wasmedge-host/host";
+import { WASMEDGE_BIN } from "../support/wasmedge";
 
 export const REPO = path.resolve(__dirname, "../..");
+/** the plain module (what asc produced) */
 export const WASM_PATH = path.join(REPO, "wasm-app/dist/logistics-system.wasm");
-const HOST_CLI = path.join(REPO, "scripts/wasmedge-host/cli.ts");
+/** the AOT-compiled universal module: byte for byte the image's /app.wasm */
+export const AOT_WASM_PATH = path.join(REPO, "wasm-app/dist/logistics-system.aot.wasm");
+
+/** "aot": the shipped native code (what an amd64 site runs); "interpreter": the same file interpreted (arm64 sites). */
+export type Engine = "aot" | "interpreter";
+export const ENGINES: Engine[] = ["aot", "interpreter"];
+
+/** wasmedge command line for the shipped module; dataDir is preopened as /data, or root as / (the shim's layout). */
+export function wasmedgeArgs(env: Record<string, string>, opts: { dataDir?: string; root?: string; engine?: Engine }): string[] {
+  const args: string[] = [];
+  if (opts.engine === "interpreter") args.push("--force-interpreter");
+  if (opts.root !== undefined) args.push("--dir", `/:${opts.root}`);
+  if (opts.dataDir !== undefined) args.push("--dir", `/data:${opts.dataDir}`);
+  for (const [k, v] of Object.entries(env)) args.push("--env", `${k}=${v}`);
+  args.push(AOT_WASM_PATH);
+  return args;
+}
+
+function wasmedgeBin(): string {
+  if (!WASMEDGE_BIN) throw new Error("WasmEdge 0.14.1 is not available (see test/support/wasmedge.ts)");
+  return WASMEDGE_BIN;
+}
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(path.join(tmpdir(), prefix));
@@ -131,34 +152,30 @@ function canConnect(port: number): Promise<boolean> {
 export interface ServiceOptions {
   env: Record<string, string>;
   dataDir?: string;
-  /** "thread": runWasm in this process; "process": the host CLI as a child (for SIGKILL). */
-  mode?: "thread" | "process";
+  /** preopen this directory as / (as the runwasi shim preopens the container root); DATA_DIR then lives in it */
+  root?: string;
+  engine?: Engine;
 }
 
+/** The tracking service as a real `wasmedge` process. */
 export class Service {
   stderr = "";
   /** the data dir was made by start() and is removed by kill() */
   ownsDataDir = false;
-  private handle: WasmHandle | null = null;
-  private child: ChildProcess | null = null;
+  private child: ChildProcess;
   exited: Promise<number>;
 
   private constructor(readonly httpPort: number, readonly dataDir: string, opts: ServiceOptions) {
     const env = { HTTP_BIND: "127.0.0.1", ...opts.env, HTTP_PORT: String(httpPort) };
-    if (opts.mode === "process") {
-      const args = ["--import", "tsx", HOST_CLI, "--dir", `/data:${dataDir}`];
-      for (const [k, v] of Object.entries(env)) args.push("--env", `${k}=${v}`);
-      args.push(WASM_PATH);
-      const c = spawn(process.execPath, args, { cwd: REPO, stdio: ["ignore", "ignore", "pipe"] });
-      c.stderr!.on("data", (d) => { this.stderr += d.toString(); });
-      this.child = c;
-      this.exited = new Promise((r) => c.once("exit", (code, sig) => r(code ?? (sig === "SIGKILL" ? 137 : 128))));
-    } else {
-      const err = new PassThrough();
-      err.on("data", (d) => { this.stderr += d.toString(); });
-      this.handle = runWasm({ wasmPath: WASM_PATH, env, preopens: { "/data": dataDir }, stderr: err, stdout: new PassThrough() });
-      this.exited = this.handle.exited;
-    }
+    const args = wasmedgeArgs(env, { dataDir: opts.root === undefined ? dataDir : undefined, root: opts.root, engine: opts.engine });
+    const c = spawn(wasmedgeBin(), args, { cwd: tmpdir(), stdio: ["ignore", "ignore", "pipe"] });
+    c.stderr!.on("data", (d) => { this.stderr += d.toString(); });
+    this.child = c;
+    this.exited = new Promise((r) => c.once("exit", (code, sig) => r(code ?? (sig === "SIGKILL" ? 137 : 128))));
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
   }
 
   /** Starts the service and waits until /healthz answers. */
@@ -169,25 +186,30 @@ export class Service {
     s.ownsDataDir = opts.dataDir === undefined;
     let exitCode: number | null = null;
     void s.exited.then((c) => { exitCode = c; });
-    await waitFor("the service to answer /healthz", async () => {
+    const end = Date.now() + 20000;
+    for (;;) {
       if (exitCode !== null) throw new Error(`service exited with ${exitCode}: ${s.stderr}`);
-      const r = await get(port, "/healthz").catch(() => null);
-      return r?.status === 200;
-    }, 20000, 20);
-    return s;
+      if ((await get(port, "/healthz").catch(() => null))?.status === 200) return s;
+      if (Date.now() > end) {
+        await s.kill();
+        throw new Error(`the service did not answer /healthz within 20 s: ${s.stderr}`);
+      }
+      await sleep(5);
+    }
   }
 
   /** Runs the module to completion (for configuration errors). */
-  static async runToExit(env: Record<string, string>, dataDir?: string): Promise<{ code: number; stderr: string }> {
+  static async runToExit(env: Record<string, string>, dataDir?: string, opts: { root?: string; engine?: Engine } = {}): Promise<{ code: number; stderr: string }> {
+    const dir = dataDir ?? (opts.root === undefined ? tempDir("tracking-data-") : undefined);
+    const c = spawn(wasmedgeBin(), wasmedgeArgs(env, { dataDir: dir, root: opts.root, engine: opts.engine }), {
+      cwd: tmpdir(), stdio: ["ignore", "ignore", "pipe"],
+    });
     let stderr = "";
-    const err = new PassThrough();
-    err.on("data", (d) => { stderr += d.toString(); });
-    const dir = dataDir ?? tempDir("tracking-data-");
-    const h = runWasm({ wasmPath: WASM_PATH, env, preopens: { "/data": dir }, stderr: err, stdout: new PassThrough() });
-    const timer = setTimeout(() => h.kill("SIGKILL"), 10000);
-    const code = await h.exited;
+    c.stderr!.on("data", (d) => { stderr += d.toString(); });
+    const timer = setTimeout(() => c.kill("SIGKILL"), 10000);
+    const code = await new Promise<number>((r) => c.once("exit", (code, sig) => r(code ?? (sig === "SIGKILL" ? 137 : 128))));
     clearTimeout(timer);
-    if (dataDir === undefined) rmSync(dir, { recursive: true, force: true });
+    if (dataDir === undefined && dir !== undefined) rmSync(dir, { recursive: true, force: true });
     return { code, stderr };
   }
 
@@ -195,13 +217,9 @@ export class Service {
     await waitFor("/readyz to return 200", async () => (await get(this.httpPort, "/readyz")).status === 200, timeoutMs);
   }
 
-  /** SIGKILL (process mode) or immediate stop (thread mode). */
+  /** SIGKILL: no chance to flush or close anything, as when a node dies. */
   async kill(): Promise<void> {
-    if (this.child) {
-      if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGKILL");
-    } else {
-      this.handle?.kill("SIGKILL");
-    }
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGKILL");
     await this.exited;
     if (this.ownsDataDir) rmSync(this.dataDir, { recursive: true, force: true });
   }
@@ -455,5 +473,5 @@ export function eventJson(e: { shipmentId: string; status?: string; ts: number; 
 }
 
 export function wasmBuilt(): boolean {
-  return existsSync(WASM_PATH);
+  return existsSync(AOT_WASM_PATH);
 }

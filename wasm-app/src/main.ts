@@ -1,6 +1,6 @@
 // Entry point of the tracking service (WASI command): configuration, replay of the
 // durable log, then the event loop serving HTTP and the MQTT session forever.
-import { readEnviron, listPreopens, resolvePath, openAt, readSome, fd_close, proc_exit, nowNs, ERRNO_NOENT } from "./abi/wasi";
+import { readEnviron, listPreopens, resolvePath, openFileForRead, readSome, fd_close, proc_exit, nowNs, ERRNO_NOENT } from "./abi/wasi";
 import { Config, KNOWN_KEYS, parseConfigFile, buildConfig } from "./config";
 import { ByteBuf } from "./util/bytes";
 import { logInfo, logError } from "./util/logger";
@@ -23,7 +23,7 @@ function loadConfigFile(path: string, explicit: bool, settings: Map<string, stri
   const preopens = listPreopens();
   const rp = resolvePath(preopens, path);
   if (rp === null) return explicit ? "CONFIG_FILE " + path + " is not inside any preopened directory" : "";
-  const fd = openAt(rp.dirfd, rp.rel, 0, 0);
+  const fd = openFileForRead(rp.dirfd, rp.rel);
   if (fd < 0) {
     if (!explicit && fd == -(<i64>ERRNO_NOENT)) return "";
     return "cannot open config file " + path + " (errno " + (-fd).toString() + ")";

@@ -14,6 +14,13 @@ export const MQTT_PORT = 1883;
 /** Device-facing NodePort (servicelb is disabled on the sites, so no LoadBalancer). */
 export const MQTT_DEVICE_NODE_PORT = 31883;
 
+/** Events a disconnected tracking session may have queued before the broker drops the overflow. */
+export const BROKER_MAX_QUEUED_MESSAGES = 100_000;
+/** Unacknowledged QoS 1 deliveries per client: the tracking service's group-commit window. */
+export const BROKER_MAX_INFLIGHT_MESSAGES = 100;
+/** Seconds between mosquitto's saves of its in-memory state (queues, sessions) to its data volume. */
+export const BROKER_AUTOSAVE_INTERVAL_S = 10;
+
 export type ClientClass = "tracking" | "device" | "monitor";
 export const CLIENT_CLASSES: ClientClass[] = ["tracking", "device", "monitor"];
 
@@ -56,10 +63,12 @@ export function buildMosquittoConf(o: MosquittoConfOptions): string {
         `password_file ${o.paths.secretDir}/passwd`,
         `acl_file ${o.paths.configDir}/acl`,
         "",
-        "# Persistence: in-flight QoS 1 messages and retained state survive a broker restart.",
+        "# Persistence: queued and in-flight QoS 1 messages, sessions and retained state survive a broker restart.",
+        "# Mosquitto saves its in-memory state every autosave_interval seconds (it cannot fsync per message):",
+        "# a crash of the broker process itself can lose what arrived since the last save (docs/addons.md).",
         "persistence true",
         `persistence_location ${dataDir}`,
-        "autosave_interval 30",
+        `autosave_interval ${BROKER_AUTOSAVE_INTERVAL_S}`,
         "# Persistent sessions (the tracking service keeps one per node) of clients gone for two weeks are dropped,",
         "# so a removed node's queue does not grow forever.",
         "persistent_client_expiration 14d",
@@ -67,7 +76,14 @@ export function buildMosquittoConf(o: MosquittoConfOptions): string {
         "# Tracking events are small JSON documents; anything larger is a misbehaving client.",
         "max_packet_size 65536",
         "max_keepalive 600",
-        "max_queued_messages 10000",
+        "# A device got its PUBACK as soon as the broker had its event, so the broker must keep every event until the",
+        "# tracking service (a persistent session) has it, also while the service restarts. The default queue of",
+        "# 1,000 messages per session drops the overflow silently; this bound holds minutes of a site's traffic",
+        "# and stays inside the broker's memory limit (each queued event costs about 0.5 KiB).",
+        `max_queued_messages ${BROKER_MAX_QUEUED_MESSAGES}`,
+        "max_queued_bytes 0",
+        "# Deliver a backlog to the service in large windows: it commits each read from the socket with one fsync.",
+        `max_inflight_messages ${BROKER_MAX_INFLIGHT_MESSAGES}`,
         "set_tcp_nodelay true",
         "sys_interval 15",
         "",

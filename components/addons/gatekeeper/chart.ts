@@ -6,7 +6,8 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { EstateConfig } from "../../config/types";
-import { componentBudget, resourcesBlock } from "../common";
+import { componentBudget } from "../../plan";
+import { resourcesBlock } from "../common";
 import { GATEKEEPER_NAMESPACE } from "./policy";
 
 export const GATEKEEPER_CHART_REPO = "https://open-policy-agent.github.io/gatekeeper/charts";
@@ -59,8 +60,8 @@ export function gatekeeperChartSource(config: EstateConfig, version: string, pro
  * and the CRDs, and a hook rendered as a plain Job would only pull extra images.
  */
 export function gatekeeperChartValues(config: EstateConfig): Record<string, unknown> {
-    const controller = componentBudget(config.budget.components, "gatekeeperController");
-    const audit = componentBudget(config.budget.components, "gatekeeperAudit");
+    const controller = componentBudget(config, "gatekeeperController");
+    const audit = componentBudget(config, "gatekeeperAudit");
     return {
         replicas: 1,
         auditInterval: 300,

@@ -1,67 +1,84 @@
 /**
- * Pulumi wiring of the monitoring stack: secrets from @pulumi/random, objects from the pure builders, applied on
- * the site's provider. Called by the add-ons entry point (components/addons/index.ts) for every site.
+ * The monitoring components: per site the agent and node-exporter (Monitoring), on the hub site also the regional
+ * Prometheus and Grafana (MonitoringHub). The remote-write passwords belong to the pair (site, hub), so the estate
+ * creates them once (`MonitoringCredentials`) and hands each site its own and the hub all of them.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { EstateConfig } from "../../config/types";
-import { applyObjects } from "../../k8s/apply";
-import type { SiteAddonsArgs } from "../index";
+import { grafanaAdminPasswordName, hubReaderPasswordName, objectResourceName, remoteWritePasswordName } from "../../naming";
+import { SiteAddon, type SiteAddonArgs } from "../addon";
 import { HUB_READER_USER, MONITORING_NAMESPACE, remoteWriteUser } from "./names";
 import { hubMonitoringObjects, siteMonitoringObjects } from "./objects";
 import { hubWebConfig, LOCKED_BCRYPT_HASH, renderYaml } from "./prometheus-config";
 
-interface HubCredential {
-    password: random.RandomPassword;
+/** The region's monitoring passwords: one remote-write password per site and the hub's reader. */
+export interface MonitoringCredentials {
+    remoteWrite: Map<string, random.RandomPassword>;
+    reader: random.RandomPassword;
 }
 
 /**
- * One remote-write password per site, created on first use by whichever site needs it first (the site itself or
- * the hub, which needs every site's hash). Keyed by the config object so each program run has its own set, and
- * named by site id so the URN never depends on site order.
+ * Created by the estate (parent). These were registered at the stack root before the estate owned them; the
+ * alias keeps that identity. Named by site id so the URN never depends on site order.
  */
-const credentials = new WeakMap<EstateConfig, Map<string, HubCredential>>();
-
-function credential(config: EstateConfig, user: string, name: string): HubCredential {
-    let perRun = credentials.get(config);
-    if (!perRun) credentials.set(config, (perRun = new Map()));
-    let c = perRun.get(user);
-    if (!c) {
-        // At stack level on purpose: the password belongs to the pair (site, hub), not to either component.
-        c = { password: new random.RandomPassword(name, { length: 32, special: false }) };
-        perRun.set(user, c);
-    }
-    return c;
+export function monitoringCredentials(config: EstateConfig, parent: pulumi.Resource): MonitoringCredentials {
+    const opts: pulumi.CustomResourceOptions = { parent, aliases: [{ parent: pulumi.rootStackResource }] };
+    const password = (name: string) => new random.RandomPassword(name, { length: 32, special: false }, opts);
+    return {
+        remoteWrite: new Map(config.sites.map((s) => [s.id, password(remoteWritePasswordName(config.region, s.id))])),
+        reader: password(hubReaderPasswordName(config.region)),
+    };
 }
 
-const siteCredential = (config: EstateConfig, siteId: string) => credential(config, remoteWriteUser(siteId), `${config.region}-${siteId}-monitoring-remote-write`);
-const readerCredential = (config: EstateConfig) => credential(config, HUB_READER_USER, `${config.region}-monitoring-hub-reader`);
+export interface MonitoringArgs extends SiteAddonArgs {
+    /** This site's remote-write password on the hub (secret). */
+    remoteWritePassword: pulumi.Output<string>;
+}
 
-/** Registers the site's agent and node-exporter, and on the hub site the regional Prometheus and Grafana. */
-export function deployMonitoring(parent: pulumi.ComponentResource, args: SiteAddonsArgs): void {
-    const { config, site, versions, provider } = args;
-    const own = siteCredential(config, site.id);
-    const applyOpts = { siteId: site.id, provider, parent, dependsOn: args.foundation };
-    const siteObjects = applyObjects(siteMonitoringObjects(config, site, versions, pulumi.secret(own.password.result)), applyOpts);
-    if (site.id !== config.monitoring.hubSite) return;
+/** Agent and node-exporter of one site, in the monitoring namespace it creates. */
+export class Monitoring extends SiteAddon {
+    /** The monitoring namespace (the hub's objects live in it too). */
+    declare readonly namespace: pulumi.Resource;
 
-    const reader = readerCredential(config);
-    const users = [...config.sites.map((s) => [remoteWriteUser(s.id), siteCredential(config, s.id)] as const), [HUB_READER_USER, reader] as const];
-    const webConfigYaml = pulumi.secret(
-        pulumi.all(users.map(([, c]) => c.password.bcryptHash)).apply((hashes) => {
-            const missing = users.filter((_, i) => !hashes[i]).map(([u]) => u);
-            // Only possible when the engine returned no hash (mocks): those users stay locked out.
-            if (missing.length > 0) pulumi.log.debug(`monitoring hub: no bcrypt hash for ${missing.join(", ")}; they stay locked out`, parent);
-            return renderYaml(hubWebConfig(Object.fromEntries(users.map(([u], i) => [u, hashes[i] || LOCKED_BCRYPT_HASH]))));
-        }),
-    );
-    const grafanaAdmin = new random.RandomPassword(`${config.region}-grafana-admin`, { length: 24, special: false }, { parent });
-    const hubObjects = hubMonitoringObjects(config, versions, {
-        webConfigYaml,
-        readerPassword: pulumi.secret(reader.password.result),
-        grafanaAdminPassword: pulumi.secret(grafanaAdmin.result),
-    });
-    // The hub objects live in the namespace the site objects create.
-    const namespace = [...siteObjects].filter(([name]) => name === `${site.id}-namespace-${MONITORING_NAMESPACE}`).map(([, r]) => r);
-    applyObjects(hubObjects, { ...applyOpts, dependsOn: [...args.foundation, ...namespace] });
+    constructor(name: string, args: MonitoringArgs, opts: pulumi.ComponentResourceOptions & { parent: pulumi.Resource }) {
+        super("edge-estate:addons:Monitoring", name, opts);
+        const applied = this.applyObjects(args, siteMonitoringObjects(args.plan, args.remoteWritePassword), args.foundation);
+        const namespace = applied.get(objectResourceName(args.plan.site.id, { kind: "Namespace", metadata: { name: MONITORING_NAMESPACE } }));
+        if (!namespace) throw new Error(`site ${args.plan.site.id}: the ${MONITORING_NAMESPACE} namespace was not built`);
+        this.namespace = namespace;
+        this.registerOutputs({});
+    }
+}
+
+export interface MonitoringHubArgs extends SiteAddonArgs {
+    credentials: MonitoringCredentials;
+    /** The namespace the hub site's Monitoring component creates. */
+    namespace: pulumi.Resource;
+}
+
+/** The regional Prometheus receiver and Grafana, on the hub site only. */
+export class MonitoringHub extends SiteAddon {
+    constructor(name: string, args: MonitoringHubArgs, opts: pulumi.ComponentResourceOptions & { parent: pulumi.Resource }) {
+        super("edge-estate:addons:MonitoringHub", name, opts);
+        const { config, versions } = args.plan;
+        const { remoteWrite, reader } = args.credentials;
+        const users = [...config.sites.map((s) => [remoteWriteUser(s.id), remoteWrite.get(s.id)!] as const), [HUB_READER_USER, reader] as const];
+        const webConfigYaml = pulumi.secret(
+            pulumi.all(users.map(([, p]) => p.bcryptHash)).apply((hashes) => {
+                const missing = users.filter((_, i) => !hashes[i]).map(([u]) => u);
+                // Only possible when the engine returned no hash (mocks): those users stay locked out.
+                if (missing.length > 0) pulumi.log.debug(`monitoring hub: no bcrypt hash for ${missing.join(", ")}; they stay locked out`, this);
+                return renderYaml(hubWebConfig(Object.fromEntries(users.map(([u], i) => [u, hashes[i] || LOCKED_BCRYPT_HASH]))));
+            }),
+        );
+        const grafanaAdmin = new random.RandomPassword(grafanaAdminPasswordName(config.region), { length: 24, special: false }, this.childOpts);
+        const hubObjects = hubMonitoringObjects(config, versions, {
+            webConfigYaml,
+            readerPassword: pulumi.secret(reader.result),
+            grafanaAdminPassword: pulumi.secret(grafanaAdmin.result),
+        });
+        this.applyObjects(args, hubObjects, [...args.foundation, args.namespace]);
+        this.registerOutputs({});
+    }
 }

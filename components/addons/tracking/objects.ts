@@ -2,10 +2,10 @@
  * Pure builders for the tracking service (the Wasm workload) on one site: Deployment on the K3s built-in
  * `wasmedge` RuntimeClass, Service, PodDisruptionBudget. The env follows the wasm-app contract.
  */
-import type { ContainerResources, SiteConfig } from "../../config/types";
+import type { ContainerResources, HostConfig, SiteConfig } from "../../config/types";
 import type { KubeObject } from "../../k8s/apply";
 import { EDGE_STATE_DIR } from "../../host/steps";
-import { addonLabels, resourcesBlock, schedulableHosts, selectorLabels } from "../common";
+import { addonLabels, resourcesBlock, selectorLabels } from "../common";
 import { BROKER_NAME } from "../broker/objects";
 import { MQTT_PORT } from "../broker/config";
 
@@ -18,6 +18,8 @@ export const TRACKING_HOST_DATA_DIR = `${EDGE_STATE_DIR}/tracking`;
 
 export interface TrackingObjectsInput {
     site: SiteConfig;
+    /** The site's hosts that take ordinary pods (from the site plan). */
+    schedulableHosts: HostConfig[];
     namespace: string;
     image: string;
     /** "Never" for imported images (a missing import fails fast), "IfNotPresent" for registry images. */
@@ -33,7 +35,7 @@ export class TrackingPlacementError extends Error {}
 
 export function buildTrackingObjects(input: TrackingObjectsInput): KubeObject[] {
     const { site, namespace, replicas } = input;
-    const schedulable = schedulableHosts(site);
+    const schedulable = input.schedulableHosts;
     if (replicas > schedulable.length) {
         // One replica per node (each owns its node's DATA_DIR); extra replicas would stay Pending forever.
         throw new TrackingPlacementError(

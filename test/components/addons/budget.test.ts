@@ -11,6 +11,7 @@ import { loadStackFile } from "../../../components/config/load";
 import { toBytes, toMilliCpu } from "../../../components/config/quantity";
 import type { SiteConfig } from "../../../components/config/types";
 import type { KubeObject } from "../../../components/k8s/apply";
+import { planSite } from "../../../components/plan";
 
 const root = path.join(__dirname, "..", "..", "..");
 const { config } = loadStackFile(path.join(root, "Pulumi.prod.yaml"));
@@ -20,6 +21,7 @@ function deployedTotals(site: SiteConfig) {
     const objs: KubeObject[] = [
         ...buildTrackingObjects({
             site,
+            schedulableHosts: planSite(config, site).schedulableHosts,
             namespace: "edge-system",
             image: "x",
             imagePullPolicy: "Never",
@@ -29,7 +31,7 @@ function deployedTotals(site: SiteConfig) {
             mqttCredentialsSecret: "s",
         }),
         ...buildBrokerObjects({ site, namespace: "edge-system", mosquittoVersion: "2.0.18", resources: config.budget.components.broker, pinnedHostId: "srv-a", passwordFile: "", credentials: {} }),
-        ...siteMonitoringObjects(config, site, config.versions, "pw"),
+        ...siteMonitoringObjects(planSite(config, site), "pw"),
         ...(site.id === config.monitoring.hubSite ? hubMonitoringObjects(config, config.versions, { webConfigYaml: "", readerPassword: "r", grafanaAdminPassword: "g" }) : []),
     ];
     const t = { cpuRequest: 0, memoryRequest: 0, cpuLimit: 0, memoryLimit: 0 };
@@ -52,7 +54,7 @@ function deployedTotals(site: SiteConfig) {
 describe("site budget table", () => {
     for (const site of config.sites) {
         it(`${site.id}: add-on rows equal the containers actually deployed, plus the K3s reserve per host`, () => {
-            const b = siteBudget(config, site);
+            const b = siteBudget(planSite(config, site));
             const addons = b.rows.filter((r) => !r.component.startsWith("K3s"));
             const sum = (k: "cpuRequest" | "memoryRequest" | "cpuLimit" | "memoryLimit") => addons.reduce((a, r) => a + r[k], 0);
             const deployed = deployedTotals(site);
@@ -65,16 +67,16 @@ describe("site budget table", () => {
 
     it("fits every prod site's requests and limits within its hosts (one-host sites exactly at 2 cores of limits)", () => {
         for (const site of config.sites) {
-            const b = siteBudget(config, site);
+            const b = siteBudget(planSite(config, site));
             expect(b.headroom.cpuRequest, site.id).toBeGreaterThan(0);
             expect(b.headroom.memoryRequest, site.id).toBeGreaterThan(0);
             expect(b.headroom.memoryLimit, site.id).toBeGreaterThan(0);
         }
-        const single = siteBudget(config, config.sites.find((s) => s.id === "hz-xihu")!);
+        const single = siteBudget(planSite(config, config.sites.find((s) => s.id === "hz-xihu")!));
         expect(single.headroom.cpuLimit).toBe(0);
         expect(budgetMarkdown(single)).not.toContain("CPU limits exceed capacity");
         // the table does flag an overcommit: one more tracking replica's limit tips the one-host site over
-        const crowded = siteBudget(config, { ...config.sites.find((s) => s.id === "hz-xihu")!, trackingReplicas: 2 });
+        const crowded = siteBudget(planSite(config, { ...config.sites.find((s) => s.id === "hz-xihu")!, trackingReplicas: 2 }));
         expect(crowded.headroom.cpuLimit).toBeLessThan(0);
         expect(budgetMarkdown(crowded)).toContain("CPU limits exceed capacity by 200m");
     });

@@ -7,7 +7,6 @@ import { mosquittoPasswordLine } from "../../../components/addons/broker/config"
 import { inspectOciArchive, localImageRef, ociArchivePath } from "../../../components/addons/tracking/image";
 import { loadStackFile } from "../../../components/config/load";
 import { scriptFromCommandLine } from "../../../components/host/remote-script";
-import { planHostSteps } from "../../../components/host/steps";
 import { isSecretEnvelope } from "../../../scripts/synth/secrets";
 import { MOCK_PASSWORD, type Registered, registerProgram } from "./program-under-mocks";
 
@@ -29,9 +28,10 @@ beforeAll(async () => {
 }, 120_000);
 
 describe("add-ons in the prod stack", () => {
-    it("register every add-on object on its own site's provider, parented to that site", () => {
+    it("register every add-on object on its own site's provider, parented to that site's add-on components", () => {
         for (const site of config.sites) {
-            const mine = all.filter((r) => r.parent === siteUrn(site.id) && r.type.startsWith("kubernetes:"));
+            const addons = new Set(all.filter((r) => r.parent === siteUrn(site.id) && r.type.startsWith("edge-estate:addons:")).map((r) => r.urn));
+            const mine = all.filter((r) => r.parent !== undefined && addons.has(r.parent) && r.type.startsWith("kubernetes:"));
             const names = mine.map((r) => r.name);
             for (const expected of [
                 `${site.id}-gatekeeper`,
@@ -67,8 +67,10 @@ describe("add-ons in the prod stack", () => {
         for (const site of config.sites) {
             const chart = find("kubernetes:helm.sh/v4:Chart", `${site.id}-gatekeeper`);
             expect(dependsOn(chart, find("kubernetes:core/v1:Namespace", `${site.id}-namespace-gatekeeper-system`))).toBe(true);
-            const templates = all.filter((r) => r.type === "kubernetes:templates.gatekeeper.sh/v1:ConstraintTemplate" && r.parent === siteUrn(site.id));
-            const constraints = all.filter((r) => r.type.startsWith("kubernetes:constraints.gatekeeper.sh/v1beta1:") && r.parent === siteUrn(site.id));
+            const gatekeeper = find("edge-estate:addons:Gatekeeper", `${site.id}-gatekeeper`);
+            expect(gatekeeper.parent).toBe(siteUrn(site.id));
+            const templates = all.filter((r) => r.type === "kubernetes:templates.gatekeeper.sh/v1:ConstraintTemplate" && r.parent === gatekeeper.urn);
+            const constraints = all.filter((r) => r.type.startsWith("kubernetes:constraints.gatekeeper.sh/v1beta1:") && r.parent === gatekeeper.urn);
             expect(templates).toHaveLength(3);
             expect(constraints).toHaveLength(3);
             for (const t of templates) expect(dependsOn(t, chart), t.name).toBe(true);
@@ -99,20 +101,22 @@ describe("add-ons in the prod stack", () => {
             expect(spec.containers[0].image).toBe(localImageRef(image.manifestDigest));
             expect(deployment.inputs.spec.replicas).toBe(site.trackingReplicas ?? config.tracking.replicas);
             expect(dependsOn(deployment, find("kubernetes:core/v1:Service", `${site.id}-service-edge-system-mqtt-broker`))).toBe(true);
-            for (const host of site.hosts) {
-                const order = String(planHostSteps(config, site, host, config.versions).length).padStart(2, "0");
+            for (const [i, host] of site.hosts.entries()) {
+                // The host's own steps are 00..05, plus 06-kubeconfig on the first server (listed first in Pulumi.prod.yaml).
+                const order = i === 0 ? "07" : "06";
                 const imp = find("command:remote:Command", `${site.id}.${host.id}.${order}-import-image`);
                 const copy = find("command:remote:CopyToRemote", `${site.id}.${host.id}.push-tracking-image`);
-                expect(imp.parent).toBe(siteUrn(site.id));
+                const hostComponent = find("edge-estate:index:Host", `${site.id}.${host.id}`);
+                expect(imp.parent).toBe(hostComponent.urn);
+                expect(copy.parent).toBe(hostComponent.urn);
                 expect(dependsOn(imp, copy)).toBe(true);
                 expect(dependsOn(deployment, imp)).toBe(true);
                 expect(isSecretEnvelope(copy.inputs.connection)).toBe(true);
                 const script = scriptFromCommandLine(imp.inputs.create)!;
                 expect(script).toContain(`export IMAGE_DIGEST='${image.manifestDigest}'`);
                 expect(script).toContain(`export IMAGE_ARCHIVE_SHA256='${image.archiveSha256}'`);
-                // The copy waits for the host to be provisioned (its last step).
-                const hostComponent = find("edge-estate:index:Host", `${site.id}.${host.id}`);
-                const lastStep = all.filter((r) => r.parent === hostComponent.urn && r.type === "command:remote:Command").at(-1)!;
+                // The copy waits for the host to be provisioned (its last own step, the one before the import).
+                const lastStep = all.filter((r) => r.parent === hostComponent.urn && r.type === "command:remote:Command").at(-2)!;
                 expect(dependsOn(copy, lastStep)).toBe(true);
                 // Re-provisioning the host (new id of its last step) re-runs the copy and the import.
                 expect(copy.inputs.triggers).toContain(`${lastStep.name}-id`);

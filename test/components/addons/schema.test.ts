@@ -7,6 +7,7 @@ import { gatekeeperNamespace } from "../../../components/addons/gatekeeper/chart
 import { buildTrackingObjects } from "../../../components/addons/tracking/objects";
 import { loadStackFile } from "../../../components/config/load";
 import { K8sValidator } from "../../support/k8s-schema";
+import { planSite } from "../../../components/plan";
 
 const root = path.join(__dirname, "..", "..", "..");
 const { config } = loadStackFile(path.join(root, "Pulumi.prod.yaml"));
@@ -18,6 +19,7 @@ describe("add-on objects against the Kubernetes 1.30 schema", () => {
         const objects = [
             ...buildTrackingObjects({
                 site,
+                schedulableHosts: planSite(config, site).schedulableHosts,
                 namespace: "edge-system",
                 image: `edge-estate.local/logistics-system@sha256:${"a".repeat(64)}`,
                 imagePullPolicy: "Never",

@@ -8,7 +8,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadStackFile } from "../../../components/config/load";
-import { validateEstateConfig, versionsForSite } from "../../../components/config/validate";
+import { validateEstateConfig } from "../../../components/config/validate";
+import { planSite } from "../../../components/plan";
 import { planHostSteps, renderStep } from "../../../components/host/steps";
 import { generatedHostKey } from "../../../scripts/generate-stack";
 
@@ -72,7 +73,7 @@ describe("rendered step preambles run inertly", () => {
             let checked = 0;
             for (const site of config.sites)
                 for (const host of site.hosts)
-                    for (const step of planHostSteps(config, site, host, versionsForSite(config, site))) {
+                    for (const step of planHostSteps(planSite(config, site), host)) {
                         const { env, created } = runPreamble(preamble(renderStep(site, host, step)));
                         expect(created).toEqual([]);
                         for (const [k, v] of Object.entries(step.env)) expect(env[k], `${site.id}/${host.id} ${step.name} ${k}`).toBe(v);
@@ -85,7 +86,7 @@ describe("rendered step preambles run inertly", () => {
     it("a hostile value that bypassed validation is still exported as data, not run", () => {
         const site = ODD.sites[0];
         const host = site.hosts[0];
-        const step = planHostSteps(ODD, site, host, ODD.versions)[0];
+        const step = planHostSteps(planSite(ODD, site), host)[0];
         const hostile = `x'; touch pwned; echo '\n$(touch pwned2)\`touch pwned3\`\\\u0000`.replace("\u0000", "");
         step.env.EDGE_SITE_ID = hostile;
         const { env, created } = runPreamble(preamble(renderStep(site, host, step)));

@@ -5,9 +5,9 @@ import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
 import { loadStackFile } from "../../../components/config/load";
-import { versionsForSite } from "../../../components/config/validate";
+import { planSite } from "../../../components/plan";
 import { remoteCommandLine, scriptFromCommandLine, shellQuote } from "../../../components/host/remote-script";
-import { hostArtifacts, k3sConfigYaml, planHostSteps, renderStep, siteTopology } from "../../../components/host/steps";
+import { hostArtifacts, k3sConfigYaml, planHostSteps, renderStep } from "../../../components/host/steps";
 
 const root = path.join(__dirname, "..", "..", "..");
 const { config } = loadStackFile(path.join(root, "Pulumi.prod.yaml"));
@@ -17,17 +17,18 @@ describe("host steps", () => {
     it("install the WasmEdge shim before K3s is installed and started, and verify Wasm after", () => {
         for (const site of config.sites)
             for (const host of site.hosts) {
-                const names = planHostSteps(config, site, host, versionsForSite(config, site)).map((s) => s.name);
+                const names = planHostSteps(planSite(config, site), host).map((s) => s.name);
                 expect(names.indexOf("wasmedge-shim")).toBeLessThan(names.indexOf("k3s-install"));
                 expect(names.indexOf("k3s-config")).toBeLessThan(names.indexOf("k3s-install"));
                 expect(names.indexOf("verify-wasm")).toBeGreaterThan(names.indexOf("k3s-install"));
-                expect(names.includes("kubeconfig")).toBe(host.id === siteTopology(site).firstServer.id);
+                // Pulumi.prod.yaml lists every site's first server as srv-a.
+                expect(names.includes("kubeconfig")).toBe(host.id === "srv-a");
             }
     });
 
     it("never pass --wasm anywhere and pin v1.30.4+k3s1 and shim v0.6.0", () => {
         for (const host of pudong.hosts) {
-            const steps = planHostSteps(config, pudong, host, config.versions);
+            const steps = planHostSteps(planSite(config, pudong), host);
             const all = steps.map((s) => renderStep(pudong, host, s)).join("\n");
             // outside comments, the only mentions are the guard that refuses a unit file carrying it
             const code = all.split("\n").filter((l) => !l.trim().startsWith("#") && l.includes("--wasm"));
@@ -39,23 +40,23 @@ describe("host steps", () => {
 
     it("write config.yaml with the kubeconfig at 0600, cluster-init only on the first of several servers", () => {
         const [a, b] = pudong.hosts;
-        const first = yaml.load(k3sConfigYaml(config, pudong, a)) as Record<string, unknown>;
-        const second = yaml.load(k3sConfigYaml(config, pudong, b)) as Record<string, unknown>;
+        const first = yaml.load(k3sConfigYaml(planSite(config, pudong), a)) as Record<string, unknown>;
+        const second = yaml.load(k3sConfigYaml(planSite(config, pudong), b)) as Record<string, unknown>;
         expect(first["write-kubeconfig-mode"]).toBe("0600");
         expect(first["cluster-init"]).toBe(true);
         expect(first.disable).toEqual(["traefik", "servicelb"]);
         expect(second.server).toBe("https://10.20.1.11:6443");
         expect(second["cluster-init"]).toBeUndefined();
-        const agent = yaml.load(k3sConfigYaml(config, pudong, pudong.hosts[3])) as Record<string, unknown>;
+        const agent = yaml.load(k3sConfigYaml(planSite(config, pudong), pudong.hosts[3])) as Record<string, unknown>;
         expect(agent.server).toBe("https://10.20.1.11:6443");
         expect(agent.disable).toBeUndefined(); // server-only flags are not given to agents
         const single = config.sites.find((s) => s.id === "hz-xihu")!;
-        expect((yaml.load(k3sConfigYaml(config, single, single.hosts[0])) as Record<string, unknown>)["cluster-init"]).toBeUndefined();
+        expect((yaml.load(k3sConfigYaml(planSite(config, single), single.hosts[0])) as Record<string, unknown>)["cluster-init"]).toBeUndefined();
         for (const doc of [first, second, agent]) expect(JSON.stringify(doc)).not.toMatch(/token/);
     });
 
     it("keep the token out of the environment: only the k3s-config step reads stdin", () => {
-        const steps = planHostSteps(config, pudong, pudong.hosts[0], config.versions);
+        const steps = planHostSteps(planSite(config, pudong), pudong.hosts[0]);
         expect(steps.filter((s) => s.stdinToken).map((s) => s.name)).toEqual(["k3s-config"]);
         expect(steps.filter((s) => s.secretStdout).map((s) => s.name)).toEqual(["kubeconfig"]);
     });
@@ -69,7 +70,7 @@ describe("host steps", () => {
 
     it("render scripts that bash parses, and a command line that round-trips to the same text", () => {
         for (const host of pudong.hosts)
-            for (const step of planHostSteps(config, pudong, host, config.versions)) {
+            for (const step of planHostSteps(planSite(config, pudong), host)) {
                 const script = renderStep(pudong, host, step);
                 execFileSync("bash", ["-n", "-c", script]);
                 const line = remoteCommandLine(script, host.user);
@@ -82,7 +83,7 @@ describe("host steps", () => {
 
     it("run non-root users through sudo -n", () => {
         const nj = config.sites.find((s) => s.id === "nj-xuanwu")!;
-        const step = planHostSteps(config, nj, nj.hosts[0], config.versions)[0];
+        const step = planHostSteps(planSite(config, nj), nj.hosts[0])[0];
         expect(remoteCommandLine(renderStep(nj, nj.hosts[0], step), nj.hosts[0].user)).toMatch(/^sudo -n bash -c '/);
     });
 });

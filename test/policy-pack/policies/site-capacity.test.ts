@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { loadStackFile } from "../../../components/config/load";
-import { versionsForSite } from "../../../components/config/validate";
+import { planSite } from "../../../components/plan";
 import { siteFoundationObjects } from "../../../components/site/objects";
 import { parseSiteInfoHosts, siteCapacityPolicy, SITE_INFO_NAME, SITE_INFO_NAMESPACE } from "../../../policy-pack/policies/site-capacity";
 import { container, runStackPolicy, TYPE_OF, UNKNOWN_ARRAY, UNKNOWN_NUMBER, UNKNOWN_OBJECT, UNKNOWN_STRING, workload, type StackResource } from "../helpers";
@@ -138,7 +138,7 @@ describe("site-capacity", () => {
     it("reads host roles from the ConfigMap the program's own site builder writes", () => {
         const { config } = loadStackFile("Pulumi.prod.yaml");
         for (const site of config.sites) {
-            const cm = siteFoundationObjects(config, site, versionsForSite(config, site)).find((o) => o.kind === "ConfigMap" && o.metadata.name === SITE_INFO_NAME);
+            const cm = siteFoundationObjects(planSite(config, site)).find((o) => o.kind === "ConfigMap" && o.metadata.name === SITE_INFO_NAME);
             expect(cm?.metadata.namespace).toBe(SITE_INFO_NAMESPACE);
             const hosts = parseSiteInfoHosts((cm as unknown as { data: Record<string, string> }).data.hosts);
             expect(hosts).toEqual({ servers: site.hosts.filter((h) => h.role === "server").length, agents: site.hosts.filter((h) => h.role === "agent").length });

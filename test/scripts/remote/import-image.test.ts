@@ -8,7 +8,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inspectOciArchive, LOCAL_IMAGE_REPOSITORY, localImageRef } from "../../../components/addons/tracking/image";
-import { importImageStep, renderAddonHostStep } from "../../../components/addons/tracking/index";
+import { trackingHostSteps } from "../../../components/addons/tracking/index";
+import { renderExtraStep } from "../../../components/host/steps";
+import { planSite } from "../../../components/plan";
 import { loadStackFile } from "../../../components/config/load";
 import { writeOciFixture } from "../../components/addons/tracking/oci-fixture";
 
@@ -59,8 +61,9 @@ describe("import-image.sh", () => {
         const { config } = loadStackFile(path.join(root, "Pulumi.prod.yaml"));
         const site = config.sites.find((s) => s.id === "nj-xuanwu")!;
         const info = { path: "x", archiveSha256: "a".repeat(64), manifestDigest: `sha256:${"b".repeat(64)}`, platform: "wasi/wasm", sizeBytes: 1 };
-        const step = importImageStep(config, site, site.hosts[0], config.versions, info);
-        const rendered = spawnSync("shellcheck", ["-s", "bash", "-"], { input: renderAddonHostStep(site, site.hosts[0], step), encoding: "utf8" });
+        const plan = planSite(config, site);
+        const [step] = trackingHostSteps(plan, site.hosts[0], info);
+        const rendered = spawnSync("shellcheck", ["-s", "bash", "-"], { input: renderExtraStep(plan, site.hosts[0], 7, 0, step).script, encoding: "utf8" });
         expect(rendered.stdout).toBe("");
         // nj-xuanwu connects as a sudo user: the copy lands in /tmp and the step (run with sudo) moves it.
         expect(step.env.IMAGE_ARCHIVE).toMatch(/^\/tmp\/logistics-system-b{16}\.oci\.tar$/);

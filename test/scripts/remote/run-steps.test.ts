@@ -13,6 +13,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EstateConfig } from "../../../components/config/types";
 import { validateEstateConfig } from "../../../components/config/validate";
+import { planSite } from "../../../components/plan";
 import { type HostStep, planHostSteps, renderStep } from "../../../components/host/steps";
 import { generatedHostKey } from "../../../scripts/generate-stack";
 import { caBundleLines, K3S_CA_NAMES, secureToken } from "../../../components/site/cluster-trust";
@@ -78,7 +79,7 @@ async function runSteps(cfg: EstateConfig, names: string[], token = SERVER_STDIN
     const site = cfg.sites[0];
     const host = site.hosts[0];
     const dir = fs.mkdtempSync(path.join(work, "run-"));
-    const steps = planHostSteps(cfg, site, host, cfg.versions).filter((s) => names.includes(s.name));
+    const steps = planHostSteps(planSite(cfg, site), host).filter((s) => names.includes(s.name));
     edit?.(steps);
     steps.forEach((s) => fs.writeFileSync(path.join(dir, `${s.order}-${s.name}.sh`), renderStep(site, host, s)));
     const driver = `set -u

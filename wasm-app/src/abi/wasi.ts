@@ -149,19 +149,65 @@ export function fileSize(fd: u32): i64 {
   return <i64>load<u64>(scratch, 32);
 }
 
-/** Rights a new file may get: whatever the directory lets its children inherit. */
-export function inheritableRights(dirfd: u32): u64 {
-  if (fd_fdstat_get(dirfd, scratch) != 0) return 0x1FFFFFFF;
-  return load<u64>(scratch, 16);
-}
+// Rights (WASI preview1 bit numbers). WasmEdge 0.14.1 derives the host open(2) mode from the base
+// rights: fd_read or fd_readdir means "read", and fd_write, fd_datasync, fd_allocate or
+// fd_filestat_set_size mean "write" (lib/host/wasi/vinode.cpp, inode-linux.cpp). So a directory must be
+// opened without any write right (O_RDWR on a directory is EISDIR, and fd_read+fd_write together is
+// refused with ISDIR before any syscall), and a file we only read must be opened without one too (a
+// 0444 file read by a non-root user would fail with EACCES). Preopens carry no fd_sync right, so a
+// directory that must be synced after a rename gets its own fd with fd_sync, opened read-only.
+export const RIGHT_FD_DATASYNC: u64 = 1 << 0;
+export const RIGHT_FD_READ: u64 = 1 << 1;
+export const RIGHT_FD_SEEK: u64 = 1 << 2;
+export const RIGHT_FD_FDSTAT_SET_FLAGS: u64 = 1 << 3;
+export const RIGHT_FD_SYNC: u64 = 1 << 4;
+export const RIGHT_FD_TELL: u64 = 1 << 5;
+export const RIGHT_FD_WRITE: u64 = 1 << 6;
+export const RIGHT_PATH_CREATE_DIRECTORY: u64 = 1 << 9;
+export const RIGHT_PATH_CREATE_FILE: u64 = 1 << 10;
+export const RIGHT_PATH_OPEN: u64 = 1 << 13;
+export const RIGHT_FD_READDIR: u64 = 1 << 14;
+export const RIGHT_PATH_RENAME_SOURCE: u64 = 1 << 16;
+export const RIGHT_PATH_RENAME_TARGET: u64 = 1 << 17;
+export const RIGHT_PATH_FILESTAT_GET: u64 = 1 << 18;
+export const RIGHT_PATH_FILESTAT_SET_SIZE: u64 = 1 << 19;
+export const RIGHT_FD_FILESTAT_GET: u64 = 1 << 21;
+export const RIGHT_FD_FILESTAT_SET_SIZE: u64 = 1 << 22;
+export const RIGHT_PATH_UNLINK_FILE: u64 = 1 << 26;
+export const RIGHT_POLL_FD_READWRITE: u64 = 1 << 27;
 
-export function openAt(dirfd: u32, rel: string, oflags: u16, fdflags: u16): i64 {
+/** A file we only read: no right that WasmEdge maps to a write mode. */
+export const RIGHTS_FILE_READ: u64 = RIGHT_FD_READ | RIGHT_FD_SEEK | RIGHT_FD_TELL | RIGHT_FD_FILESTAT_GET |
+  RIGHT_POLL_FD_READWRITE;
+/** A file we write (the event log and its compaction temp file). */
+export const RIGHTS_FILE_WRITE: u64 = RIGHTS_FILE_READ | RIGHT_FD_WRITE | RIGHT_FD_SYNC | RIGHT_FD_DATASYNC |
+  RIGHT_FD_FILESTAT_SET_SIZE | RIGHT_FD_FDSTAT_SET_FLAGS;
+/** A directory: path operations, readdir (so the host opens it O_RDONLY, not O_PATH) and fd_sync. */
+export const RIGHTS_DIR: u64 = RIGHT_PATH_CREATE_DIRECTORY | RIGHT_PATH_CREATE_FILE | RIGHT_PATH_OPEN |
+  RIGHT_FD_READDIR | RIGHT_PATH_RENAME_SOURCE | RIGHT_PATH_RENAME_TARGET | RIGHT_PATH_FILESTAT_GET |
+  RIGHT_PATH_FILESTAT_SET_SIZE | RIGHT_FD_FILESTAT_GET | RIGHT_PATH_UNLINK_FILE | RIGHT_FD_SYNC;
+
+function openWithRights(dirfd: u32, rel: string, oflags: u16, base: u64, inheriting: u64, fdflags: u16): i64 {
   const path = String.UTF8.encode(rel);
-  const rights = inheritableRights(dirfd);
   const err = path_open(dirfd, 1 /* follow symlinks */, changetype<usize>(path), <u32>path.byteLength,
-    oflags, rights, rights, fdflags, scratch);
+    oflags, base, inheriting, fdflags, scratch);
   if (err != 0) return -(<i64>err);
   return <i64>load<u32>(scratch);
+}
+
+/** Opens a directory (for path operations and fd_sync). Returns the fd or -errno. */
+export function openDirAt(dirfd: u32, rel: string): i64 {
+  return openWithRights(dirfd, rel, OFLAGS_DIRECTORY, RIGHTS_DIR, RIGHTS_DIR | RIGHTS_FILE_WRITE, 0);
+}
+
+/** Opens an existing file for reading only. Returns the fd or -errno. */
+export function openFileForRead(dirfd: u32, rel: string): i64 {
+  return openWithRights(dirfd, rel, 0, RIGHTS_FILE_READ, 0, 0);
+}
+
+/** Opens (optionally creating/truncating) a file for reading and writing. Returns the fd or -errno. */
+export function openFileForWrite(dirfd: u32, rel: string, oflags: u16, fdflags: u16): i64 {
+  return openWithRights(dirfd, rel, oflags, RIGHTS_FILE_WRITE, 0, fdflags);
 }
 
 export function renameAt(dirfd: u32, from: string, to: string): u32 {
@@ -203,7 +249,7 @@ export function readEnviron(): Map<string, string> {
   return env;
 }
 
-/** A preopened directory: its guest path (e.g. "/data" or "/") and its fd. */
+/** A preopened directory: its name as the runtime reports it, normalised (see normalisePath), and its fd. */
 export class Preopen {
   constructor(public fd: u32, public path: string) {}
 }
@@ -218,32 +264,54 @@ export function listPreopens(): Preopen[] {
     const name = new ArrayBuffer(<i32>len);
     if (fd_prestat_dir_name(fd, changetype<usize>(name), len) != 0) continue;
     let s = String.UTF8.decodeUnsafe(changetype<usize>(name), len);
-    // Some hosts include a trailing NUL or slash; normalise.
-    while (s.length > 1 && (s.endsWith("\0") || s.endsWith("/"))) s = s.substring(0, s.length - 1);
-    out.push(new Preopen(fd, s));
+    // Some hosts include a trailing NUL.
+    while (s.endsWith("\0")) s = s.substring(0, s.length - 1);
+    const n = normalisePath(s);
+    if (n !== null) out.push(new Preopen(fd, n));
   }
   return out;
 }
 
-/** A directory fd plus a path relative to it. */
+/**
+ * Normalises a guest path the way wasi-libc compares paths with preopen names: leading "/" and "./",
+ * repeated and trailing slashes, and "." components are dropped, ".." removes the previous component.
+ * Real WasmEdge reports `--dir /data:X` as "data" and the shim's root preopen as "/", so both "/data" and
+ * "data" normalise to "data", and "/" and "." to "" (the root, which contains every path).
+ * Returns null for a path that climbs above the root with "..".
+ */
+export function normalisePath(path: string): string | null {
+  const parts = path.split("/");
+  const out = new Array<string>();
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i];
+    if (p.length == 0 || p == ".") continue;
+    if (p == "..") {
+      if (out.length == 0) return null;
+      out.pop();
+      continue;
+    }
+    out.push(p);
+  }
+  return out.join("/");
+}
+
+/** A directory fd plus a path relative to it ("." for the directory itself). */
 export class ResolvedPath {
   constructor(public dirfd: u32, public rel: string) {}
 }
 
-/** Maps an absolute guest path onto the preopen with the longest matching prefix. */
+/** Maps a guest path onto the preopen whose normalised name is its longest component-wise prefix. */
 export function resolvePath(preopens: Preopen[], path: string): ResolvedPath | null {
+  const want = normalisePath(path);
+  if (want === null) return null;
   let best: Preopen | null = null;
   let bestRel = "";
   for (let i = 0; i < preopens.length; i++) {
     const p = preopens[i];
     let rel: string | null = null;
-    if (p.path == "/" || p.path == "." ) {
-      rel = path.startsWith("/") ? path.substring(1) : path;
-    } else if (path == p.path) {
-      rel = ".";
-    } else if (path.startsWith(p.path + "/")) {
-      rel = path.substring(p.path.length + 1);
-    }
+    if (p.path.length == 0) rel = want;
+    else if (want == p.path) rel = "";
+    else if (want.startsWith(p.path + "/")) rel = want.substring(p.path.length + 1);
     if (rel === null) continue;
     if (best === null || p.path.length > best.path.length) {
       best = p;
@@ -251,6 +319,5 @@ export function resolvePath(preopens: Preopen[], path: string): ResolvedPath | n
     }
   }
   if (best === null) return null;
-  if (bestRel.length == 0) bestRel = ".";
-  return new ResolvedPath(best.fd, bestRel);
+  return new ResolvedPath(best.fd, bestRel.length == 0 ? "." : bestRel);
 }

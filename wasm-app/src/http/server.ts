@@ -15,6 +15,11 @@ const READ_CHUNK = 16384;
 const OUT_HIGH_WATER = 256 * 1024;
 const WRITE_STALL_MS: i64 = 10000;
 const MAX_ACCEPTS_PER_WAKE = 64;
+// Work one connection may do per wake-up. A client that pipelines thousands of requests without reading
+// gets them answered a batch at a time (the rest wait in its input buffer, and reading stops until they
+// are answered), so it cannot stall every other connection for the length of its pipeline.
+const MAX_REQUESTS_PER_WAKE = 16;
+const INPUT_HIGH_WATER = MAX_HEADER_BYTES + MAX_BODY_BYTES + READ_CHUNK;
 
 export class HttpSettings {
   maxConnections: i32 = 1024;
@@ -76,6 +81,8 @@ export class HttpConnection extends Pollable {
   closing: bool = false;       // finish writing, then close
   lingerUntilMs: i64 = -1;
   peerClosed: bool = false;     // write side shut; draining input until the peer closes
+  readEof: bool = false;        // the peer sent EOF; answer what is buffered, then close
+  backlog: bool = false;        // buffered input not yet processed (the per-wake-up budget ran out)
   requestStartMs: i64 = -1;   // first byte of the request in progress
   lastActivityMs: i64;
   writeProgressMs: i64;
@@ -87,8 +94,13 @@ export class HttpConnection extends Pollable {
     this.writeProgressMs = loopNowMs;
   }
 
-  wantRead(): bool { return this.lingerUntilMs >= 0 || (!this.closing && this.out.length < OUT_HIGH_WATER); }
-  wantWrite(): bool { return this.out.length > 0; }
+  wantRead(): bool {
+    if (this.lingerUntilMs >= 0) return true;
+    return !this.closing && !this.readEof && this.out.length < OUT_HIGH_WATER && this.inb.length < INPUT_HIGH_WATER;
+  }
+  // A backlog asks for FD_WRITE: a writable socket wakes the loop at once, so the next batch runs in the
+  // next round, after every other ready connection had its turn.
+  wantWrite(): bool { return this.out.length > 0 || this.backlog; }
 
   deadline(): i64 {
     if (this.lingerUntilMs >= 0) return this.lingerUntilMs;
@@ -125,10 +137,11 @@ export class HttpConnection extends Pollable {
     const n = recvInto(this.fd, this.inb.writePtr, this.inb.spare);
     if (n == -(<i64>ERRNO_AGAIN)) return;
     if (n <= 0) {
-      // EOF or error: the peer is gone or half-closed; finish what is queued.
-      this.closing = true;
+      // EOF or error: the peer is gone or half-closed; answer what is buffered, then close.
+      this.readEof = true;
       this.peerClosed = true;
-      if (this.out.length == 0) this.close();
+      if (!this.backlog) this.closing = true;
+      if (this.out.length == 0 && !this.backlog) this.close();
       else this.flush();
       return;
     }
@@ -139,7 +152,13 @@ export class HttpConnection extends Pollable {
     this.flush();
   }
 
-  onWritable(): void { this.flush(); }
+  onWritable(): void {
+    this.flush();
+    if (this.closed || !this.backlog || this.closing || this.out.length >= OUT_HIGH_WATER) return;
+    this.process();
+    if (!this.backlog && this.readEof) this.closing = true;
+    this.flush();
+  }
 
   private respondError(code: i32, msg: string, keepAlive: bool): void {
     const written = writeError(this.out, code, msg, keepAlive, this.req.http10, false);
@@ -151,7 +170,11 @@ export class HttpConnection extends Pollable {
   }
 
   private process(): void {
+    this.backlog = false;
+    let budget = MAX_REQUESTS_PER_WAKE;
     while (!this.closing && this.inb.length > 0) {
+      if (budget == 0 || this.out.length >= OUT_HIGH_WATER) { this.backlog = true; return; }
+      budget--;
       const base = this.inb.readPtr;
       const len = this.inb.length;
       const r = parseRequest(base, len, this.req);

@@ -318,7 +318,10 @@ export class MqttSession extends Pollable {
     metrics.logBytes = this.log.size;
     if (this.log.shouldCompact()) {
       const cerr = this.log.compact(shipments);
-      if (cerr.length > 0) logError("event log compaction failed", "error=\"" + cerr + "\"");
+      if (cerr.length > 0) {
+        metrics.storageErrors++;
+        logError("event log compaction failed", "error=\"" + cerr + "\"");
+      }
       metrics.logBytes = this.log.size;
       metrics.logCompactions = this.log.compactions;
     }

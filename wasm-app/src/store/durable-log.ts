@@ -8,9 +8,9 @@
 // (dedupe windows + retained history) to events.log.tmp, syncs it and renames it over
 // events.log, so the log stays proportional to the state, not to the traffic.
 import {
-  openAt, renameAt, unlinkAt, mkdirAt, fd_close, fd_sync, fd_filestat_set_size, writeAll, readSome,
-  fileSize, seekToEnd, Preopen, resolvePath, OFLAGS_CREAT, OFLAGS_DIRECTORY, OFLAGS_TRUNC,
-  FDFLAGS_APPEND, ERRNO_NOENT,
+  openDirAt, openFileForRead, openFileForWrite, renameAt, unlinkAt, mkdirAt, fd_close, fd_sync,
+  fd_filestat_set_size, writeAll, readSome, fileSize, seekToEnd, Preopen, resolvePath, OFLAGS_CREAT,
+  OFLAGS_TRUNC, FDFLAGS_APPEND, ERRNO_NOENT, ERRNO_EXIST,
 } from "../abi/wasi";
 import { ByteBuf, crc32 } from "../util/bytes";
 import { TrackingEvent, BinReader, decodeEvent } from "../events/event";
@@ -41,23 +41,32 @@ export class DurableLog {
   compactions: i64 = 0;
   pending: ByteBuf = new ByteBuf(4096);
   pendingCount: i32 = 0;
+  /** the directory entry of the current log is not yet durable: commit() retries the sync first */
+  dirSyncPending: bool = false;
 
   constructor(compactMinBytes: i64) {
     this.compactMinBytes = compactMinBytes;
   }
 
-  /** Finds DATA_DIR among the preopens (creating its last component if missing). */
+  /**
+   * Finds DATA_DIR among the preopens and opens it as its own directory fd (read-only rights plus
+   * fd_sync: a preopen itself has no fd_sync right), creating it and its missing parents first.
+   * Every later fd_sync of this fd (a new log's entry, the rename of a compaction) is checked.
+   */
   openDir(preopens: Preopen[], dataDir: string): string {
     const rp = resolvePath(preopens, dataDir);
     if (rp === null) return "DATA_DIR " + dataDir + " is not inside any preopened directory (run with --dir " + dataDir + ":<host dir>)";
-    if (rp.rel == ".") {
-      this.dirfd = rp.dirfd;
-      return "";
-    }
-    let fd = openAt(rp.dirfd, rp.rel, OFLAGS_DIRECTORY, 0);
-    if (fd == -(<i64>ERRNO_NOENT)) {
-      mkdirAt(rp.dirfd, rp.rel);
-      fd = openAt(rp.dirfd, rp.rel, OFLAGS_DIRECTORY, 0);
+    let fd = openDirAt(rp.dirfd, rp.rel);
+    if (fd == -(<i64>ERRNO_NOENT) && rp.rel != ".") {
+      // Create the missing components one by one (mkdir -p); an existing one is fine.
+      const parts = rp.rel.split("/");
+      let sub = "";
+      for (let i = 0; i < parts.length; i++) {
+        sub = i == 0 ? parts[i] : sub + "/" + parts[i];
+        const merr = mkdirAt(rp.dirfd, sub);
+        if (merr != 0 && merr != ERRNO_EXIST) return "cannot create DATA_DIR " + dataDir + " (errno " + merr.toString() + " at " + sub + ")";
+      }
+      fd = openDirAt(rp.dirfd, rp.rel);
     }
     if (fd < 0) return "cannot open DATA_DIR " + dataDir + " (errno " + (-fd).toString() + ")";
     this.dirfd = <u32>fd;
@@ -69,7 +78,7 @@ export class DurableLog {
   replay(store: ShipmentStore): ReplayStats {
     const stats = new ReplayStats();
     unlinkAt(this.dirfd, TMP_NAME); // leftover of an interrupted compaction; events.log is intact
-    const rfd = openAt(this.dirfd, LOG_NAME, OFLAGS_CREAT, 0);
+    const rfd = openFileForWrite(this.dirfd, LOG_NAME, OFLAGS_CREAT, 0);
     if (rfd < 0) { stats.error = "cannot open " + LOG_NAME + " (errno " + (-rfd).toString() + ")"; return stats; }
     const fd = <u32>rfd;
     const data = new ByteBuf(READ_CHUNK + 16);
@@ -130,19 +139,22 @@ export class DurableLog {
       stats.truncatedBytes = total - good;
       logWarn("cut a torn or corrupt tail off the event log", "bytes=" + stats.truncatedBytes.toString() + " offset=" + good.toString());
     }
-    const afd = openAt(this.dirfd, LOG_NAME, 0, FDFLAGS_APPEND);
+    const afd = openFileForWrite(this.dirfd, LOG_NAME, 0, FDFLAGS_APPEND);
     if (afd < 0) { stats.error = "cannot open " + LOG_NAME + " for append (errno " + (-afd).toString() + ")"; return stats; }
     this.fd = afd;
     if (good < total || good == 0) {
-      fd_filestat_set_size(<u32>afd, <u64>good);
+      const terr = fd_filestat_set_size(<u32>afd, <u64>good);
+      if (terr != 0) { stats.error = "cannot cut the torn tail of " + LOG_NAME + " (errno " + terr.toString() + ")"; return stats; }
     }
-    seekToEnd(<u32>afd);
+    const end = seekToEnd(<u32>afd);
+    if (end < 0) { stats.error = "cannot seek in " + LOG_NAME + " (errno " + (-end).toString() + ")"; return stats; }
     if (good == 0) {
       const h = new ByteBuf(8);
       h.writeAscii(HEADER);
-      const err = writeAll(<u32>afd, h.readPtr, 8);
+      let err = writeAll(<u32>afd, h.readPtr, 8);
+      if (err == 0) err = fd_sync(<u32>afd);
+      if (err == 0) err = fd_sync(this.dirfd); // the new file's directory entry
       if (err != 0) { stats.error = "cannot write " + LOG_NAME + " (errno " + err.toString() + ")"; return stats; }
-      fd_sync(<u32>afd);
       good = 8;
     }
     this.size = good;
@@ -161,6 +173,11 @@ export class DurableLog {
     if (this.pending.length == 0) return 0;
     if (this.fd < 0) return 8;
     const fd = <u32>this.fd;
+    if (this.dirSyncPending) {
+      const derr = fd_sync(this.dirfd);
+      if (derr != 0) return derr;
+      this.dirSyncPending = false;
+    }
     let err = writeAll(fd, this.pending.readPtr, <usize>this.pending.length);
     if (err == 0) err = fd_sync(fd);
     if (err == 0) this.size += <i64>this.pending.length;
@@ -183,7 +200,7 @@ export class DurableLog {
 
   /** Rewrites the log as the current state (streamed to a temp file). Returns "" or an error. */
   compact(store: ShipmentStore): string {
-    const tfd = openAt(this.dirfd, TMP_NAME, OFLAGS_CREAT | OFLAGS_TRUNC, 0);
+    const tfd = openFileForWrite(this.dirfd, TMP_NAME, OFLAGS_CREAT | OFLAGS_TRUNC, 0);
     if (tfd < 0) return "cannot create " + TMP_NAME + " (errno " + (-tfd).toString() + ")";
     const out = new ByteBuf(READ_CHUNK + 65536);
     out.writeAscii(HEADER);
@@ -206,16 +223,24 @@ export class DurableLog {
     if (err != 0) { unlinkAt(this.dirfd, TMP_NAME); return "cannot write " + TMP_NAME + " (errno " + err.toString() + ")"; }
     err = renameAt(this.dirfd, TMP_NAME, LOG_NAME);
     if (err != 0) { unlinkAt(this.dirfd, TMP_NAME); return "cannot rename " + TMP_NAME + " (errno " + err.toString() + ")"; }
-    fd_sync(this.dirfd); // make the rename itself durable
+    // From here on events.log is the compacted file, whatever else fails: switch to it before anything else,
+    // so that no later append goes to the old, now unlinked inode.
     if (this.fd >= 0) fd_close(<u32>this.fd);
-    const afd = openAt(this.dirfd, LOG_NAME, 0, FDFLAGS_APPEND);
+    const afd = openFileForWrite(this.dirfd, LOG_NAME, 0, FDFLAGS_APPEND);
     if (afd < 0) { this.fd = -1; return "cannot reopen " + LOG_NAME + " (errno " + (-afd).toString() + ")"; }
     this.fd = afd;
-    seekToEnd(<u32>afd);
+    const end = seekToEnd(<u32>afd);
+    if (end < 0) { fd_close(<u32>afd); this.fd = -1; return "cannot seek in " + LOG_NAME + " (errno " + (-end).toString() + ")"; }
+    // Make the rename itself durable. Until this succeeds, a power loss may bring back the old log, which
+    // holds every event the new one holds (compaction only drops what is evicted or superseded): nothing
+    // acknowledged is lost, but the failure is reported.
+    const derr = fd_sync(this.dirfd);
+    this.dirSyncPending = derr != 0;
     const before = this.size;
     this.size = written;
     this.compactedSize = written;
     this.compactions++;
+    if (derr != 0) return "cannot sync DATA_DIR after the rename (errno " + derr.toString() + "); nothing is acknowledged until it succeeds";
     logInfo("compacted the event log", "bytes_before=" + before.toString() + " bytes_after=" + written.toString());
     return "";
   }
@@ -235,7 +260,7 @@ function fill(fd: u32, data: ByteBuf): i64 {
 }
 
 function fileSizeAt(dirfd: u32): i64 {
-  const fd = openAt(dirfd, LOG_NAME, 0, 0);
+  const fd = openFileForRead(dirfd, LOG_NAME);
   if (fd < 0) return -1;
   const s = fileSize(<u32>fd);
   fd_close(<u32>fd);

@@ -11,6 +11,7 @@ import { buildTrackingObjects } from "../../../../components/addons/tracking/obj
 import { loadStackFile } from "../../../../components/config/load";
 import { eventJson, get, Service, sleep, waitFor } from "../../../wasm-app/harness";
 import { type GeneratedBroker, startGeneratedBroker } from "./generated-broker";
+import { planSite } from "../../../../components/plan";
 
 const root = path.join(__dirname, "..", "..", "..", "..");
 const { config } = loadStackFile(path.join(root, "Pulumi.prod.yaml"));
@@ -25,6 +26,7 @@ let device: MqttClient;
 function resolvedEnv(brokerPort: number): Record<string, string> {
     const deployment = buildTrackingObjects({
         site,
+        schedulableHosts: planSite(config, site).schedulableHosts,
         namespace: "edge-system",
         image: "x",
         imagePullPolicy: "Never",

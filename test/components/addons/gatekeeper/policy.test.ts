@@ -19,6 +19,7 @@ import { buildTrackingObjects } from "../../../../components/addons/tracking/obj
 import { loadStackFile } from "../../../../components/config/load";
 import type { KubeObject } from "../../../../components/k8s/apply";
 import { closeOpa, evaluateGatekeeper, type GatekeeperCase } from "../../../support/opa";
+import { planSite } from "../../../../components/plan";
 
 const root = path.join(__dirname, "..", "..", "..", "..");
 const { config } = loadStackFile(path.join(root, "Pulumi.prod.yaml"));
@@ -44,6 +45,7 @@ function ourWorkloads(): KubeObject[] {
     const objs = [
         ...buildTrackingObjects({
             site,
+            schedulableHosts: planSite(config, site).schedulableHosts,
             namespace: "edge-system",
             image: localImageRef(`sha256:${"a".repeat(64)}`),
             imagePullPolicy: "Never",
@@ -61,7 +63,7 @@ function ourWorkloads(): KubeObject[] {
             passwordFile: "x",
             credentials: {},
         }),
-        ...siteMonitoringObjects(config, site, config.versions, "pw"),
+        ...siteMonitoringObjects(planSite(config, site), "pw"),
     ];
     return objs.filter((o) => ["Deployment", "DaemonSet", "StatefulSet", "Job", "CronJob", "Pod"].includes(o.kind));
 }

@@ -1,15 +1,12 @@
-// The Pulumi wiring (components/addons/monitoring/index.ts) under mocks, for every site of the prod stack:
+// The monitoring components (components/addons/monitoring/index.ts) in the whole program under mocks, for every site of the prod stack:
 // what is registered where, the secrets, and every object against the strict Kubernetes 1.30 schema.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadStackFile } from "../../../../components/config/load";
-import { versionsForSite } from "../../../../components/config/validate";
-import { deployMonitoring } from "../../../../components/addons/monitoring";
-import { isSecretEnvelope } from "../../../../scripts/synth/secrets";
+import { runProgramUnderMocks } from "../../../../scripts/synth/run";
+import { isSecretEnvelope, secretEnvelope } from "../../../../scripts/synth/secrets";
 import { K8sValidator } from "../../../support/k8s-schema";
 
 const root = path.join(__dirname, "..", "..", "..", "..");
@@ -26,40 +23,25 @@ function unwrapSecrets(v: unknown): unknown {
 interface Registered {
     type: string;
     name: string;
+    /** Type of the component the resource is registered under. */
+    parentType: string | undefined;
     inputs: Record<string, any>;
 }
-const registered: Registered[] = [];
-const k8sObjects = () => registered.filter((r) => r.type.startsWith("kubernetes:") && r.type !== "pulumi:providers:kubernetes");
+let registered: Registered[] = [];
+const MONITORING_COMPONENTS = ["edge-estate:addons:Monitoring", "edge-estate:addons:MonitoringHub"];
+const k8sObjects = () => registered.filter((r) => r.type.startsWith("kubernetes:") && MONITORING_COMPONENTS.includes(r.parentType ?? ""));
 const objectsOf = (siteId: string) => k8sObjects().filter((r) => r.name.startsWith(`${siteId}-`));
 const find = (siteId: string, kind: string, name: string): Record<string, any> => objectsOf(siteId).find((r) => r.inputs.kind === kind && r.inputs.metadata?.name === name)?.inputs as Record<string, any>;
 
 beforeAll(async () => {
-    await pulumi.runtime.setMocks(
-        {
-            newResource(args) {
-                // Secret inputs arrive in Pulumi's wire envelope; unwrap them to check the values.
-                registered.push({ type: args.type, name: args.name, inputs: unwrapSecrets(args.inputs) as Record<string, any> });
-                const state: Record<string, unknown> = { ...args.inputs };
-                if (args.type === "random:index/randomPassword:RandomPassword") {
-                    state.result = `password-of-${args.name}`;
-                    state.bcryptHash = HASH;
-                }
-                return { id: `${args.name}-id`, state };
-            },
-            call: (args) => args.inputs,
-        },
-        "edge-estate",
-        "test",
-        false,
-    );
-    await pulumi.runtime.runInPulumiStack(async () => {
-        for (const site of config.sites) {
-            const parent = new pulumi.ComponentResource("edge-estate:index:Site", site.id);
-            const provider = new k8s.Provider(`${site.id}-k8s`, {}, { parent });
-            deployMonitoring(parent, { config, site, versions: versionsForSite(config, site), provider, hosts: new Map(), sshPrivateKey: pulumi.secret("unused"), foundation: [] });
-        }
+    // The whole program under the synth mock runner; passwords get known values and the fixture's real bcrypt hash.
+    const all = await runProgramUnderMocks(config, "test", "-----BEGIN OPENSSH PRIVATE KEY-----\nKEY\n-----END OPENSSH PRIVATE KEY-----\n", {
+        state: (args) =>
+            args.type === "random:index/randomPassword:RandomPassword" ? { result: secretEnvelope(`password-of-${args.name}`), bcryptHash: secretEnvelope(HASH) } : undefined,
     });
-    await new Promise((r) => setTimeout(r, 200));
+    // Secret inputs arrive in Pulumi's wire envelope; unwrap them to check the values.
+    const typeOf = new Map(all.map((r) => [r.urn, r.type]));
+    registered = all.map((r) => ({ type: r.type, name: r.name, parentType: r.parent ? typeOf.get(r.parent) : undefined, inputs: unwrapSecrets(r.inputs) as Record<string, any> }));
 });
 
 describe("monitoring wiring under mocks", () => {
@@ -95,7 +77,10 @@ describe("monitoring wiring under mocks", () => {
     });
 
     it("creates one remote-write password per site (named by site id) plus the hub reader and Grafana admin", () => {
-        const passwords = registered.filter((r) => r.type === "random:index/randomPassword:RandomPassword").map((r) => r.name).sort();
+        const passwords = registered
+            .filter((r) => r.type === "random:index/randomPassword:RandomPassword" && /monitoring|grafana/.test(r.name))
+            .map((r) => r.name)
+            .sort();
         expect(passwords).toEqual(
             [...config.sites.map((s) => `${config.region}-${s.id}-monitoring-remote-write`), `${config.region}-monitoring-hub-reader`, `${config.region}-grafana-admin`].sort(),
         );

@@ -9,6 +9,7 @@ import { hubMonitoringObjects, remoteWriteUrl, siteMonitoringObjects } from "../
 import { buildTrackingObjects } from "../../../../components/addons/tracking/objects";
 import { loadStackFile } from "../../../../components/config/load";
 import type { EstateConfig } from "../../../../components/config/types";
+import { planSite } from "../../../../components/plan";
 
 const root = path.join(__dirname, "..", "..", "..", "..");
 const { config } = loadStackFile(path.join(root, "Pulumi.prod.yaml"));
@@ -37,6 +38,7 @@ describe("shared names", () => {
     it("the tracking pods carry the label the agent selects and declare the scraped port", () => {
         const objects = buildTrackingObjects({
             site,
+            schedulableHosts: planSite(config, site).schedulableHosts,
             namespace: "edge-system",
             image: "tracking@sha256:" + "0".repeat(64),
             imagePullPolicy: "Never",
@@ -63,7 +65,7 @@ describe("monitoring objects", () => {
     it("a missing budget entry is a config error naming the key", () => {
         const noAgent: EstateConfig = { ...config, budget: { ...config.budget, components: { ...budget, prometheusAgent: undefined as any } } };
         delete (noAgent.budget.components as any).prometheusAgent;
-        expect(() => siteMonitoringObjects(noAgent, site, config.versions, "pw")).toThrow(/edge-estate:budget.components.prometheusAgent is missing/);
+        expect(() => siteMonitoringObjects(planSite(noAgent, site), "pw")).toThrow(/edge-estate:budget.components.prometheusAgent is missing/);
     });
 
     it("brackets an IPv6 hub address in the remote-write URL", () => {
@@ -71,19 +73,19 @@ describe("monitoring objects", () => {
             ...config,
             sites: config.sites.map((s) => (s.id === config.monitoring.hubSite ? { ...s, hosts: s.hosts.map((h, i) => (i === 0 ? { ...h, address: "fd00::11" } : h)) } : s)),
         };
-        expect(remoteWriteUrl(v6, site)).toBe("http://[fd00::11]:30990/api/v1/write");
+        expect(remoteWriteUrl(planSite(v6, site))).toBe("http://[fd00::11]:30990/api/v1/write");
     });
 
     it("sets GOMEMLIMIT to 80 % of the memory limit and rolls the pods when the config changes", () => {
-        const agent = siteMonitoringObjects(config, site, config.versions, "pw").find((o) => o.kind === "Deployment") as any;
+        const agent = siteMonitoringObjects(planSite(config, site), "pw").find((o) => o.kind === "Deployment") as any;
         const env = agent.spec.template.spec.containers[0].env;
         expect(env).toContainEqual({ name: "GOMEMLIMIT", value: String(Math.floor(256 * 2 ** 20 * 0.8)) });
-        const other = siteMonitoringObjects(config, config.sites.find((s) => s.id !== site.id)!, config.versions, "pw").find((o) => o.kind === "Deployment") as any;
+        const other = siteMonitoringObjects(planSite(config, config.sites.find((s) => s.id !== site.id)!), "pw").find((o) => o.kind === "Deployment") as any;
         expect(other.spec.template.metadata.annotations["edge-estate/config-sha256"]).not.toBe(agent.spec.template.metadata.annotations["edge-estate/config-sha256"]);
     });
 
     it("keeps secrets out of ConfigMaps and env values: they enter only through Secrets", () => {
-        const objects = [...siteMonitoringObjects(config, site, config.versions, "AGENT-PW"), ...hubMonitoringObjects(config, config.versions, { webConfigYaml: "WEB-YAML", readerPassword: "READER-PW", grafanaAdminPassword: "ADMIN-PW" })];
+        const objects = [...siteMonitoringObjects(planSite(config, site), "AGENT-PW"), ...hubMonitoringObjects(config, config.versions, { webConfigYaml: "WEB-YAML", readerPassword: "READER-PW", grafanaAdminPassword: "ADMIN-PW" })];
         for (const o of objects.filter((x) => x.kind !== "Secret")) {
             const text = JSON.stringify(o);
             for (const secret of ["AGENT-PW", "WEB-YAML", "READER-PW", "ADMIN-PW"]) expect(text, `${o.kind}/${o.metadata.name}`).not.toContain(secret);

@@ -10,6 +10,7 @@ import { agentConfig, hubConfig, hubWebConfig, KEEP_METRICS, LOCKED_BCRYPT_HASH,
 import { remoteWriteUrl } from "../../../../components/addons/monitoring/objects";
 import { alertRulesFile } from "../../../../components/addons/monitoring/rules";
 import { forPromtool, promtool, requirePromtool, scratchDir, writeYaml } from "./promtool";
+import { planSite } from "../../../../components/plan";
 
 const root = path.join(__dirname, "..", "..", "..", "..");
 const { config } = loadStackFile(path.join(root, "Pulumi.prod.yaml"));
@@ -20,7 +21,7 @@ const agentFor = (site = nonHub) =>
     agentConfig({
         region: config.region,
         siteId: site.id,
-        remoteWriteUrl: remoteWriteUrl(config, site),
+        remoteWriteUrl: remoteWriteUrl(planSite(config, site)),
         remoteWriteUser: `site-${site.id}`,
         trackingPort: config.tracking.httpPort,
     }) as Record<string, any>;

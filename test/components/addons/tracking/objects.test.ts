@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildTrackingObjects, TrackingPlacementError } from "../../../../components/addons/tracking/objects";
 import { loadStackFile } from "../../../../components/config/load";
+import { planSite } from "../../../../components/plan";
 
 const root = path.join(__dirname, "..", "..", "..", "..");
 const { config } = loadStackFile(path.join(root, "Pulumi.prod.yaml"));
@@ -13,6 +14,7 @@ const site = (id: string) => config.sites.find((s) => s.id === id)!;
 const build = (siteId: string, replicas: number) =>
     buildTrackingObjects({
         site: site(siteId),
+        schedulableHosts: planSite(config, site(siteId)).schedulableHosts,
         namespace: "edge-system",
         image: "edge-estate.local/logistics-system@sha256:" + "d".repeat(64),
         imagePullPolicy: "Never",
