@@ -14,6 +14,7 @@ import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
+import { k3sAgentTokenName, k3sCaKeyName, k3sCaName, k3sTokenName } from "../naming";
 
 /** The CA files K3s reads from /var/lib/rancher/k3s/server/tls/ when they exist before its first start. */
 export const K3S_CA_NAMES = ["server-ca", "client-ca", "request-header-ca"] as const;
@@ -51,9 +52,9 @@ export function siteClusterTrust(siteId: string, region: string, parent: pulumi.
     const files: pulumi.Output<{ name: string; pem: string }>[] = [];
     let serverCaPem: pulumi.Output<string> | undefined;
     for (const name of K3S_CA_NAMES) {
-        const key = new tls.PrivateKey(`${siteId}-k3s-${name}-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent, additionalSecretOutputs: ["privateKeyPem", "privateKeyOpenssh", "privateKeyPemPkcs8"] });
+        const key = new tls.PrivateKey(k3sCaKeyName(siteId, name), { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent, additionalSecretOutputs: ["privateKeyPem", "privateKeyOpenssh", "privateKeyPemPkcs8"] });
         const cert = new tls.SelfSignedCert(
-            `${siteId}-k3s-${name}`,
+            k3sCaName(siteId, name),
             {
                 privateKeyPem: key.privateKeyPem,
                 subject: { commonName: `k3s-${name}@${siteId}`, organization: `edge-estate ${region}` },
@@ -67,8 +68,8 @@ export function siteClusterTrust(siteId: string, region: string, parent: pulumi.
         files.push(cert.certPem.apply((pem) => ({ name: `${name}.crt`, pem })));
         files.push(pulumi.secret(key.privateKeyPem).apply((pem) => ({ name: `${name}.key`, pem })));
     }
-    const serverSecret = new random.RandomPassword(`${siteId}-k3s-token`, { length: 48, special: false }, { parent });
-    const agentSecret = new random.RandomPassword(`${siteId}-k3s-agent-token`, { length: 48, special: false }, { parent });
+    const serverSecret = new random.RandomPassword(k3sTokenName(siteId), { length: 48, special: false }, { parent });
+    const agentSecret = new random.RandomPassword(k3sAgentTokenName(siteId), { length: 48, special: false }, { parent });
     const ca = serverCaPem!;
     return {
         serverToken: pulumi.secret(pulumi.all([ca, serverSecret.result]).apply(([pem, s]) => secureToken(pem, "server", s))),
