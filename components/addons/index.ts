@@ -11,6 +11,7 @@ import { addonResourceName } from "../naming";
 import type { SitePlan } from "../plan";
 import { EDGE_SYSTEM_NAMESPACE } from "../site/objects";
 import type { SiteAddonArgs } from "./addon";
+import { backupHostSteps } from "./backups/steps";
 import { Broker } from "./broker";
 import { Gatekeeper } from "./gatekeeper";
 import { Monitoring, type MonitoringCredentials, MonitoringHub } from "./monitoring";
@@ -25,7 +26,8 @@ export interface EstateShared {
 }
 
 export function addonHostSteps(plan: SitePlan, host: HostConfig, shared: EstateShared): ExtraHostStep[] {
-    return trackingHostSteps(plan, host, shared.trackingArchive);
+    // The tracking image import first (its NN is unchanged for deployed stacks), then the datastore backups.
+    return [...trackingHostSteps(plan, host, shared.trackingArchive), ...backupHostSteps(plan, host)];
 }
 
 export interface SiteAddons {
@@ -46,7 +48,7 @@ export function deploySiteAddons(site: pulumi.Resource, args: SiteAddonArgs & { 
     // audit reports anything admitted before.
     const gatekeeper = new Gatekeeper(addonResourceName(id, "gatekeeper"), base, opts);
     const broker = new Broker(addonResourceName(id, "broker"), { ...base, namespace: EDGE_SYSTEM_NAMESPACE }, opts);
-    const imports = [...args.hosts.values()].flatMap((h) => [...h.extras.values()]);
+    const imports = [...args.hosts.values()].flatMap((h) => [...h.extras.entries()].filter(([name]) => name === "import-image").map(([, cmd]) => cmd));
     const tracking = new Tracking(
         addonResourceName(id, "tracking"),
         { ...base, namespace: EDGE_SYSTEM_NAMESPACE, archive: shared.trackingArchive, imports, mqttCredentialsSecret: broker.trackingCredentialsSecret, dependsOn: [broker.service] },
