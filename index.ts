@@ -1,13 +1,17 @@
 // edge-estate: one region stack of city sites (K3s + WasmEdge over SSH). See README.md.
 import * as pulumi from "@pulumi/pulumi";
 import { loadFromRuntimeConfig } from "./components/config/load";
+// Internal in the SDK's typings, exported at runtime: whether the engine marked a config key secret.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret: (key: string) => boolean };
 import { ConfigError } from "./components/config/validate";
 import { defineEstate, missingAirgapArtifacts } from "./components/program";
 
 function loadConfig() {
     try {
         // `pulumi up` refuses unpinned artifacts; preview only warns so PR checks still render the plan.
-        return loadFromRuntimeConfig(pulumi.runtime.allConfig(), !pulumi.runtime.isDryRun());
+        // The same loader as synth: namespaces, secret keys (from the engine's secret-key list) and every check.
+        return loadFromRuntimeConfig(pulumi.runtime.allConfig(), !pulumi.runtime.isDryRun(), isConfigSecret);
     } catch (e) {
         // RunError prints the message without a stack trace: config mistakes are user errors.
         if (e instanceof ConfigError) throw new pulumi.RunError(e.message);

@@ -19,6 +19,15 @@ export function defineEstate(config: EstateConfig, sshPrivateKey: pulumi.Output<
     // ssh.acceptUnknownHostKeys: said on every preview and up, once per host that would accept any key.
     for (const w of unpinnedHostKeyWarnings(config)) pulumi.log.warn(w);
     if (!config.devices) pulumi.log.warn("no device CA (edge-estate:devices): the brokers have no device listener and devices cannot connect; create one with npm run devices -- init");
+    // Air gap: preview and synth say what `up` will refuse (index.ts stops `up` before this point).
+    const missingArtifacts = missingAirgapArtifacts(config);
+    if (missingArtifacts.length > 0) {
+        const dir = config.artifacts.cacheDir;
+        pulumi.log.warn(
+            `airgap mode: ${missingArtifacts.length} artifact(s) missing from ${dir}${fs.existsSync(path.resolve(dir)) ? "" : " (the folder does not exist)"}: ${missingArtifacts.join(", ")}; ` +
+                "`pulumi up` will refuse; run scripts/fetch-artifacts.sh on a connected machine first",
+        );
+    }
     for (const missing of config.artifacts.unpinned) {
         pulumi.log.warn(`unpinned artifact: ${missing}`);
     }

@@ -6,11 +6,12 @@ import { QuantityError, type Quantity } from "../components/config/quantity";
 import { add, max, parse, ZERO, type ResourceName } from "./amount";
 import { field, isUnknown, path, UNKNOWN, type Unknown } from "./known";
 
-export const WORKLOAD_KINDS = ["Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"] as const;
+/** Every built-in kind that runs pods (core/v1 ReplicationController included). */
+export const WORKLOAD_KINDS = ["Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob"] as const;
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
 
 /** kubernetes:apps/v1:Deployment, kubernetes:core/v1:Pod, kubernetes:batch/v1beta1:CronJob, ... (not *Patch types). */
-const WORKLOAD_TYPE_RE = /^kubernetes:(?:core|apps|batch|extensions)\/[^:]+:(Pod|Deployment|StatefulSet|DaemonSet|ReplicaSet|Job|CronJob)$/;
+const WORKLOAD_TYPE_RE = /^kubernetes:(?:core|apps|batch|extensions)\/[^:]+:(Pod|Deployment|StatefulSet|DaemonSet|ReplicaSet|ReplicationController|Job|CronJob)$/;
 
 export function workloadKindOfType(type: string): WorkloadKind | undefined {
     const m = WORKLOAD_TYPE_RE.exec(type);
@@ -88,6 +89,7 @@ function replicasOf(kind: WorkloadKind, obj: unknown): number | Unknown {
         case "Deployment":
         case "StatefulSet":
         case "ReplicaSet":
+        case "ReplicationController":
             return count(path(obj, "spec", "replicas"), 1);
         case "Job":
         case "CronJob": {
@@ -171,14 +173,23 @@ export function readAmount(resources: unknown, section: "requests" | "limits", r
  * What the scheduler reserves for a container: its request, or its limit when only a limit is set (the API
  * server defaults requests to limits). `known` is false when the value cannot be known yet.
  */
-export function effectiveRequest(c: ContainerView, resource: ResourceName): { value: Quantity; known: boolean } {
+export function effectiveRequest(c: ContainerView, resource: ResourceName, maxLimitRequestRatio?: number): { value: Quantity; known: boolean } {
     if (isUnknown(c.resources)) return { value: ZERO, known: false };
     const req = readAmount(c.resources, "requests", resource);
-    if (req.state === "ok") return { value: req.value, known: true };
-    if (req.state === "unknown") return { value: ZERO, known: false };
     const lim = readAmount(c.resources, "limits", resource);
+    if (req.state === "unknown") return { value: ZERO, known: false };
+    if (req.state === "ok") {
+        // A pod can really take its limit: a request far below it (0, 1m) is counted as limit / ratio at least,
+        // so zero-request overcommit cannot slip past the capacity check.
+        if (maxLimitRequestRatio && lim.state === "ok") return { value: max(req.value, divide(lim.value, maxLimitRequestRatio)), known: true };
+        return { value: req.value, known: lim.state !== "unknown" || !maxLimitRequestRatio };
+    }
     if (lim.state === "ok") return { value: lim.value, known: true };
     return { value: ZERO, known: lim.state !== "unknown" };
+}
+
+function divide(q: Quantity, n: number): Quantity {
+    return { num: q.num, den: q.den * BigInt(n) };
 }
 
 export interface PodRequests {
@@ -192,14 +203,14 @@ export interface PodRequests {
  * The pod's scheduling request as Kubernetes 1.30 computes it (resource helpers PodRequests, sidecars on):
  * max(sum of app containers + sidecars, the largest init step incl. sidecars started before it) + overhead.
  */
-export function podRequests(w: Workload): PodRequests {
+export function podRequests(w: Workload, opts: { maxLimitRequestRatio?: number; runtimeClassOverhead?: (name: string) => Partial<Record<ResourceName, Quantity>> | undefined } = {}): PodRequests {
     const out: PodRequests = { cpu: ZERO, memory: ZERO, complete: w.containersKnown };
     for (const resource of ["cpu", "memory"] as const) {
         let steady = ZERO;
         let sidecars = ZERO;
         let initPeak = ZERO;
         for (const c of w.containers) {
-            const { value, known } = effectiveRequest(c, resource);
+            const { value, known } = effectiveRequest(c, resource, opts.maxLimitRequestRatio);
             if (!known) out.complete = false;
             if (!c.init) {
                 steady = add(steady, value);
@@ -213,6 +224,9 @@ export function podRequests(w: Workload): PodRequests {
         }
         let total = max(steady, initPeak);
         const overhead = field(field(w.podSpec, "overhead"), resource);
+        // The RuntimeClass admission controller sets spec.overhead from the class's overhead.podFixed.
+        const fromClass = typeof w.runtimeClassName === "string" && (overhead === undefined || overhead === null) ? opts.runtimeClassOverhead?.(w.runtimeClassName)?.[resource] : undefined;
+        if (fromClass) total = add(total, fromClass);
         if (isUnknown(overhead)) out.complete = false;
         else if (typeof overhead === "string" || typeof overhead === "number") {
             try {

@@ -108,13 +108,26 @@ export function generateSites(opts: GenerateOptions): GeneratedSite[] {
     }
     // At least one canary, and the hub (first canary) is an HA site when there is one in wave 0.
     if (sites.length && !sites.some((s) => s.wave === 0)) sites[0].wave = 0;
+    // The hub runs the regional Prometheus and Grafana too: it needs a second host to fit the 4 GiB budget.
+    const hub = hubSite(sites);
+    if (hub && hub.hosts.length === 1) {
+        const [srv] = hub.hosts;
+        const agent: GeneratedHost = { ...srv, id: "wrk-a", address: srv.address.replace(/\.\d+$/, ".21"), role: "agent" };
+        agent.hostKey = generatedHostKey(opts.seed, hub.id, agent.id);
+        hub.hosts.push(agent);
+    }
     return sites;
+}
+
+/** The monitoring hub of a generated estate: the first HA canary, else the first canary. */
+export function hubSite(sites: GeneratedSite[]): GeneratedSite | undefined {
+    return sites.find((s) => s.wave === 0 && s.hosts.filter((h) => h.role === "server").length === 3) ?? sites.find((s) => s.wave === 0);
 }
 
 /** A Pulumi.<stack>.yaml text with a plaintext test key (synth only; never a real key). */
 export function generateStackYaml(opts: GenerateOptions): string {
     const sites = generateSites(opts);
-    const hub = sites.find((s) => s.wave === 0 && s.hosts.filter((h) => h.role === "server").length === 3) ?? sites.find((s) => s.wave === 0)!;
+    const hub = hubSite(sites)!;
     const doc = {
         config: {
             "edge-estate:region": opts.region,

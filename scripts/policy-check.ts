@@ -200,14 +200,15 @@ function readConfig(file: string): Record<string, unknown> {
 function packConfig(opts: Options): Record<string, unknown> | undefined {
     const file = opts.config ? readConfig(opts.config) : undefined;
     if (!opts.stackFile) return file;
-    let budget;
+    let stack;
     try {
-        budget = loadStackFile(opts.stackFile).config.budget;
+        stack = loadStackFile(opts.stackFile).config;
     } catch (e) {
         if (e instanceof ConfigError) throw new UsageError(`--stack-file ${opts.stackFile}: ${e.message}`);
         throw e;
     }
-    const merged: Record<string, unknown> = { ...policyConfigFromBudget(budget) };
+    // Budget and site topology (host roles per site) from the stack config: the only source the pack trusts.
+    const merged: Record<string, unknown> = { ...policyConfigFromBudget(stack.budget, stack.sites) };
     for (const [k, v] of Object.entries(file ?? {})) {
         const base = merged[k];
         merged[k] = typeof v === "object" && v !== null && !Array.isArray(v) && typeof base === "object" ? { ...(base as object), ...v } : v;

@@ -91,7 +91,7 @@ async function main(): Promise<number> {
             // --- policy pack (issue 5): the pack's own policies over everything rendered -> policy-report.json ---
             // The stack's own budget, so the report uses the numbers Gatekeeper gets (they differ from the pack's
             // defaults only when Pulumi.<stack>.yaml overrides budget).
-            const policyReport = evaluateRecordedResources(resources, { config: policyConfigFromBudget(config.budget) });
+            const policyReport = evaluateRecordedResources(resources, { config: policyConfigFromBudget(config.budget, config.sites, config.tracking.registryImage) });
             fs.writeFileSync(path.join(dir, "policy-report.json"), JSON.stringify(policyReport, null, 2) + "\n");
             for (const v of policyReport.violations) console.error(`synth: policy ${v.enforcementLevel}: ${v.policy}: ${v.message}`);
             console.log(`synth: policy pack: ${policyReport.workloads} workloads, ${policyReport.mandatory} mandatory / ${policyReport.advisory} advisory violations -> policy-report.json`);

@@ -11,6 +11,7 @@ import { addonResourceName } from "../naming";
 import type { SitePlan } from "../plan";
 import { EDGE_SYSTEM_NAMESPACE } from "../site/objects";
 import type { SiteAddonArgs } from "./addon";
+import { backupHostSteps } from "./backups/steps";
 import { Broker } from "./broker";
 import type { RegionTlsCa } from "./broker/tls";
 import { Gatekeeper } from "./gatekeeper";
@@ -28,7 +29,8 @@ export interface EstateShared {
 }
 
 export function addonHostSteps(plan: SitePlan, host: HostConfig, shared: EstateShared): ExtraHostStep[] {
-    return trackingHostSteps(plan, host, shared.trackingArchive);
+    // The tracking image import first (its NN is unchanged for deployed stacks), then the datastore backups.
+    return [...trackingHostSteps(plan, host, shared.trackingArchive), ...backupHostSteps(plan, host)];
 }
 
 export interface SiteAddons {
@@ -49,7 +51,7 @@ export function deploySiteAddons(site: pulumi.Resource, args: SiteAddonArgs & { 
     // audit reports anything admitted before.
     const gatekeeper = new Gatekeeper(addonResourceName(id, "gatekeeper"), base, opts);
     const broker = new Broker(addonResourceName(id, "broker"), { ...base, namespace: EDGE_SYSTEM_NAMESPACE, regionTls: shared.regionTls }, opts);
-    const imports = [...args.hosts.values()].flatMap((h) => [...h.extras.values()]);
+    const imports = [...args.hosts.values()].flatMap((h) => [...h.extras.entries()].filter(([name]) => name === "import-image").map(([, cmd]) => cmd));
     const tracking = new Tracking(
         addonResourceName(id, "tracking"),
         { ...base, namespace: EDGE_SYSTEM_NAMESPACE, archive: shared.trackingArchive, imports, mqttCredentialsSecret: broker.trackingCredentialsSecret, dependsOn: [broker.service] },

@@ -5,8 +5,10 @@
  */
 import { isIP } from "node:net";
 import { DEFAULT_ARTIFACTS, DEFAULT_BACKUPS, DEFAULT_BUDGET, DEFAULT_HEALTH_GATE, DEFAULT_SSH, DEFAULT_TRACKING, DEFAULT_VERSIONS, PROJECT } from "./defaults";
-import { DEFAULT_CHECKSUMS } from "./checksums";
-import { escapeControls, findControlCharacters, isPemBlock, parseBaseUrl, parseDirectory, parseHostKey, parseTaint } from "./grammar";
+import { ARTIFACT_CHECKSUMS as DEFAULT_CHECKSUMS } from "../pins";
+import { escapeControls, findControlCharacters, isLabelValue, isPemBlock, isQualifiedName, keySegment, parseBaseUrl, parseDirectory, parseHostKey, parseTaint } from "./grammar";
+import { nodeLabelKeyProblem } from "./node-labels";
+import { siteBudgetProblems, trackingPlacementProblems } from "./site-checks";
 import { isQuantity, toBytes, toMilliCpu } from "./quantity";
 import { sortById } from "./topology";
 import type {
@@ -77,8 +79,6 @@ const TOP_LEVEL_KEYS = [
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
 const DNS_NAME = /^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 const POSIX_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
 const SHA256 = /^[a-f0-9]{64}$/;
 const REGISTRY_PREFIX = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d+)?(\/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*$/;
 
@@ -161,6 +161,12 @@ class Collector {
     }
 }
 
+/** One spelling per address, for duplicate checks: IPv6 compressed and lower-case ("FD00:0:0::11" = "fd00::11"), names lower-case. */
+export function canonicalAddress(a: string): string {
+    if (isIP(a) === 6) return new URL(`http://[${a}]/`).hostname.slice(1, -1);
+    return a.toLowerCase();
+}
+
 export function isValidAddress(a: string): boolean {
     if (isIP(a)) return true;
     // All-numeric dotted names ("10.0.0.300") are malformed IPv4, not host names.
@@ -187,8 +193,10 @@ function validateHost(c: Collector, key: string, raw: unknown): HostConfig | und
     const labels: Record<string, string> = {};
     const rawLabels = c.object(`${key}.labels`, h.labels);
     for (const [k, v] of Object.entries(rawLabels ?? {})) {
-        if (!LABEL_KEY.test(k)) c.add(`${key}.labels`, `${show(k)} is not a valid Kubernetes label key`);
-        else if (typeof v !== "string" || !LABEL_VALUE.test(v)) c.add(`${key}.labels.${k}`, `${show(v)} is not a valid Kubernetes label value`);
+        const reserved = isQualifiedName(k) ? nodeLabelKeyProblem(k) : undefined;
+        if (!isQualifiedName(k)) c.add(`${key}.labels`, `${show(k)} is not a valid Kubernetes label key ([prefix/]name, name at most 63 of [A-Za-z0-9-_.])`);
+        else if (reserved) c.add(`${key}.labels.${keySegment(k)}`, `${show(k)} ${reserved}`);
+        else if (typeof v !== "string" || !isLabelValue(v)) c.add(`${key}.labels.${keySegment(k)}`, `${show(v)} is not a valid Kubernetes label value (at most 63 of [A-Za-z0-9-_.], alphanumeric at both ends)`);
         else labels[k] = v;
     }
     const taints: HostTaint[] = [];
@@ -243,7 +251,7 @@ function validateSites(c: Collector, raw: unknown): SiteConfig[] {
                 if (!h) return;
                 if (hostIds.has(h.id)) c.add(`${href}.id`, `duplicate host id ${show(h.id)} in site ${show(id)}`);
                 hostIds.add(h.id);
-                const addrKey = `${h.address.toLowerCase()}:${h.port}`;
+                const addrKey = `${canonicalAddress(h.address)}:${h.port}`;
                 const other = addresses.get(addrKey);
                 if (other) c.add(`${href}.address`, `${show(h.address)} port ${h.port} is already used by ${other}`);
                 else addresses.set(addrKey, href);
@@ -323,6 +331,8 @@ function validateBudget(c: Collector, raw: unknown): BudgetConfig {
     };
     const components: Record<string, ContainerResources> = { ...DEFAULT_BUDGET.components };
     const compRaw = c.object("budget.components", b.components) ?? {};
+    // A typo'd component would be silently ignored (the add-on keeps its default): name the known ones.
+    c.unknownKeys("budget.components", compRaw, Object.keys(DEFAULT_BUDGET.components));
     for (const [name, value] of Object.entries(compRaw)) {
         const key = `budget.components.${name}`;
         const o = c.object(key, value);
@@ -346,8 +356,10 @@ function validateBudget(c: Collector, raw: unknown): BudgetConfig {
 
 /** A base URL, returned re-serialised from its parsed form (grammar.ts parseBaseUrl). */
 function validateUrl(c: Collector, key: string, v: unknown, def: string): string {
-    const s = c.string(key, v, { default: def });
-    if (s === undefined) return def;
+    const given = c.string(key, v, { default: def });
+    if (given === undefined) return def;
+    // A pasted mirror URL often ends in "/": the same base, normalised away (the grammar refuses "//" paths).
+    const s = /^https?:\/\/[^/]+\/.*[^/]\/$|^https?:\/\/[^/]+\/$/.test(given) ? given.slice(0, -1) : given;
     const parsed = parseBaseUrl(s);
     if (!parsed.ok) {
         c.add(key, `${show(s)} is not an http(s) URL without a trailing slash: it ${parsed.reason}`);
@@ -424,6 +436,9 @@ export function unpinnedHostKeyWarnings(config: EstateConfig): string[] {
     return out;
 }
 
+/** sha256sum prints lower case, some tools upper case: the same digest either way, kept lower-case. */
+const lowerHex = (v: unknown): unknown => (typeof v === "string" && /^[0-9A-Fa-f]{64}$/.test(v) ? v.toLowerCase() : v);
+
 function validateChecksumMap(c: Collector, key: string, raw: unknown): Record<string, Partial<Record<ArtifactArch, string>>> {
     const out: Record<string, Partial<Record<ArtifactArch, string>>> = {};
     const o = c.object(key, raw) ?? {};
@@ -432,7 +447,7 @@ function validateChecksumMap(c: Collector, key: string, raw: unknown): Record<st
         c.unknownKeys(`${key}["${version}"]`, pa, ["amd64", "arm64"]);
         out[version] = {};
         for (const [arch, sum] of Object.entries(pa)) {
-            const s = c.string(`${key}["${version}"].${arch}`, sum, { pattern: SHA256, what: "a sha256 in lowercase hex (64 characters)" });
+            const s = c.string(`${key}["${version}"].${arch}`, lowerHex(sum), { pattern: SHA256, what: "a sha256 in hex (64 characters)" });
             if (s) out[version][arch as ArtifactArch] = s;
         }
     }
@@ -456,7 +471,7 @@ function validateArtifacts(c: Collector, raw: unknown, versions: Versions[], req
     c.unknownKeys("artifacts.checksums", cs, ["k3s", "k3sAirgapImages", "k3sInstallScript", "wasmedgeShim"]);
     const installScript: Record<string, string> = { ...DEFAULT_CHECKSUMS.k3sInstallScript };
     for (const [v, s] of Object.entries(c.object("artifacts.checksums.k3sInstallScript", cs.k3sInstallScript) ?? {})) {
-        const ok = c.string(`artifacts.checksums.k3sInstallScript["${v}"]`, s, { pattern: SHA256, what: "a sha256 in lowercase hex (64 characters)" });
+        const ok = c.string(`artifacts.checksums.k3sInstallScript["${v}"]`, lowerHex(s), { pattern: SHA256, what: "a sha256 in hex (64 characters)" });
         if (ok) installScript[v] = ok;
     }
     const merge = (def: Record<string, Partial<Record<ArtifactArch, string>>>, over: Record<string, Partial<Record<ArtifactArch, string>>>) => {
@@ -630,7 +645,7 @@ export function validateEstateConfig(raw: RawEstateConfig, opts: ValidateOptions
     };
 
     if (c.problems.length > 0) throw new ConfigError(c.problems);
-    return {
+    const config: EstateConfig = {
         project: PROJECT,
         region: region!,
         sites,
@@ -646,6 +661,10 @@ export function validateEstateConfig(raw: RawEstateConfig, opts: ValidateOptions
         ssh,
         ...(devices ? { devices } : {}),
     };
+    // Whole-config checks (site-checks.ts): placements and budgets, every site at once.
+    for (const p of [...trackingPlacementProblems(config, isObject(raw.tracking) && raw.tracking.replicas !== undefined), ...siteBudgetProblems(config)]) c.add(p.key, p.message);
+    if (c.problems.length > 0) throw new ConfigError(c.problems);
+    return config;
 }
 
 /** Kept here for callers that import it with the validator; the plan owns it. */

@@ -54,6 +54,18 @@ export interface HostFacts {
     shimPresent: boolean;
     /** SHA256 fingerprint of the host key the host presented, as `ssh-keygen -l` prints it. */
     hostKeyFingerprint: string;
+    /** K3s datastore on this host: "etcd" (HA server), "sqlite" (single server) or "none" (agent, not installed). */
+    datastore: string;
+    /** Certificates under /var/lib/rancher/k3s/server/tls read (0 on agents or without openssl). */
+    certCount: number;
+    /** The certificate that expires first ("serving-kube-apiserver.crt") and when (ISO 8601); "" when none was read. */
+    certEarliestFile: string;
+    certEarliestNotAfter: string;
+    /** Why certificates could not be read ("openssl missing"), "" otherwise. */
+    certProblem: string;
+    /** Newest datastore snapshot (etcd snapshot or SQLite backup): when it was written (ISO 8601) and its file name. */
+    lastSnapshotAt: string;
+    lastSnapshotName: string;
 }
 
 export interface HostProbeState extends HostProbeInputs, HostFacts {
@@ -70,15 +82,37 @@ export interface HostProbeState extends HostProbeInputs, HostFacts {
 
 export type ProbeResult = { ok: true; facts: HostFacts } | { ok: false; status: Exclude<ProbeStatus, "ok">; message: string };
 
-const FACT_KEYS = ["machineId", "bootId", "hostname", "k3sVersion", "shimPresent", "hostKeyFingerprint"] as const;
+const FACT_KEYS = [
+    "machineId",
+    "bootId",
+    "hostname",
+    "k3sVersion",
+    "shimPresent",
+    "hostKeyFingerprint",
+    "datastore",
+    "certCount",
+    "certEarliestFile",
+    "certEarliestNotAfter",
+    "certProblem",
+    "lastSnapshotAt",
+    "lastSnapshotName",
+] as const;
 const INPUT_KEYS = ["siteId", "hostId", "address", "port", "user", "hostKey", "privateKey", "expectedK3sVersion", "connectTimeoutSeconds", "createAttempts"] as const;
 
 /** Parses host-facts.sh output. Throws on anything incomplete: a half-read host must never look re-imaged. */
 export function parseHostFacts(text: string, hostKeyFingerprint: string): HostFacts {
     const kv: Record<string, string> = {};
+    const certs: { file: string; notAfter: number }[] = [];
     for (const line of text.split("\n")) {
         const i = line.indexOf("=");
-        if (i > 0) kv[line.slice(0, i)] = line.slice(i + 1).trim();
+        if (i <= 0) continue;
+        const key = line.slice(0, i);
+        const value = line.slice(i + 1).trim();
+        // "cert=<file> <unix time>", one line per certificate.
+        const c = key === "cert" ? /^(\S+) (\d+)$/.exec(value) : null;
+        if (key === "cert" && !c) throw new Error(`cannot parse the certificate line ${JSON.stringify(value)}`);
+        if (c) certs.push({ file: c[1], notAfter: Number(c[2]) });
+        else kv[key] = value;
     }
     if (kv.end !== "ok") throw new Error("the fact script did not finish (no end=ok line)");
     const machineId = (kv["machine-id"] ?? "").toLowerCase();
@@ -88,6 +122,8 @@ export function parseHostFacts(text: string, hostKeyFingerprint: string): HostFa
     const k3sMatch = /^k3s version (\S+)/.exec(k3sLine);
     if (k3sLine !== "" && !k3sMatch) throw new Error(`cannot parse the K3s version from ${JSON.stringify(k3sLine)}`);
     if (kv.shim !== "present" && kv.shim !== "absent") throw new Error(`unexpected shim line ${JSON.stringify(kv.shim ?? "")}`);
+    certs.sort((a, b) => a.notAfter - b.notAfter || a.file.localeCompare(b.file));
+    const snap = /^(\d+) (.+)$/.exec(kv.snapshot ?? "");
     return {
         machineId,
         bootId: kv["boot-id"] ?? "",
@@ -95,6 +131,13 @@ export function parseHostFacts(text: string, hostKeyFingerprint: string): HostFa
         k3sVersion: k3sMatch ? k3sMatch[1] : "",
         shimPresent: kv.shim === "present",
         hostKeyFingerprint,
+        datastore: kv.datastore ?? "none",
+        certCount: certs.length,
+        certEarliestFile: certs[0]?.file ?? "",
+        certEarliestNotAfter: certs[0] ? new Date(certs[0].notAfter * 1000).toISOString() : "",
+        certProblem: kv["cert-tool"] === "missing" ? "openssl is not installed on the host: certificate expiry unknown" : "",
+        lastSnapshotAt: snap ? new Date(Number(snap[1]) * 1000).toISOString() : "",
+        lastSnapshotName: snap ? snap[2] : "",
     };
 }
 
@@ -334,6 +377,10 @@ export class HostProbe extends pulumi.dynamic.Resource {
     declare readonly hostname: pulumi.Output<string>;
     declare readonly k3sVersion: pulumi.Output<string>;
     declare readonly shimPresent: pulumi.Output<boolean>;
+    declare readonly datastore: pulumi.Output<string>;
+    declare readonly certEarliestFile: pulumi.Output<string>;
+    declare readonly certEarliestNotAfter: pulumi.Output<string>;
+    declare readonly lastSnapshotAt: pulumi.Output<string>;
     declare readonly hostKeyFingerprint: pulumi.Output<string>;
     declare readonly status: pulumi.Output<ProbeStatus>;
     declare readonly statusSince: pulumi.Output<string>;

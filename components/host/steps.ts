@@ -3,6 +3,7 @@
  * a remote.Command; synth writes each as sites/<site>/hosts/<host>/NN-<name>.sh.
  */
 import * as yaml from "js-yaml";
+import { etcdSnapshotEnv } from "../addons/backups/datastore";
 import { k3sAssetNames, shimAssetName } from "../config/defaults";
 import { isArtifactName } from "../config/grammar";
 import { toBytes } from "../config/quantity";
@@ -165,7 +166,7 @@ export function planHostSteps(plan: SitePlan, host: HostConfig): HostStep[] {
         {
             name: "k3s-config",
             file: "k3s-config.sh",
-            env: { ...common, K3S_CONFIG_YAML: k3sConfigYaml(plan, host), K3S_REGISTRIES_YAML: registriesYaml(config) },
+            env: { ...common, K3S_CONFIG_YAML: k3sConfigYaml(plan, host), K3S_REGISTRIES_YAML: registriesYaml(config), ...etcdSnapshotEnv(config, site, host) },
             stdinToken: true,
             secretStdout: false,
         },

@@ -1,12 +1,13 @@
 /** Pure builders for the objects every site gets from the foundation itself. */
 import type { KubeObject } from "../k8s/apply";
 import type { SitePlan } from "../plan";
+import { siteLabels } from "../constants";
 
 export const EDGE_SYSTEM_NAMESPACE = "edge-system";
 
 export function siteFoundationObjects(plan: SitePlan): KubeObject[] {
     const { config, site, versions } = plan;
-    const labels = { "app.kubernetes.io/managed-by": "edge-estate", "edge-estate/site": site.id };
+    const labels = siteLabels(site.id);
     return [
         { apiVersion: "v1", kind: "Namespace", metadata: { name: EDGE_SYSTEM_NAMESPACE, labels } },
         {

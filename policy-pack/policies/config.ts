@@ -6,6 +6,7 @@
  */
 import type { PolicyConfigSchema } from "@pulumi/policy";
 import { DEFAULT_BUDGET } from "../../components/config/defaults";
+import { WASM_POD_LABEL, WASM_RUNTIME_CLASS, wasmRepositories } from "../../components/constants";
 import type { BudgetConfig } from "../../components/config/types";
 import { QuantityError, type Quantity } from "../../components/config/quantity";
 import { cmp, parse, type ResourceName } from "../amount";
@@ -18,6 +19,9 @@ export interface Budget {
     /** As configured, for messages. */
     raw: { cpu: string; memory: string };
 }
+
+/** Limits may be at most this many times the request before capacity counts the limit share instead. */
+export const DEFAULT_MAX_LIMIT_REQUEST_RATIO = 10;
 
 export interface SiteHosts {
     servers: number;
@@ -49,12 +53,12 @@ const hostsSchema = (description: string, dflt?: SiteHosts) => ({
 });
 
 /** runtimeClassName -> budget class. Pods with any other runtime class (or none) are in class "default". */
-export const DEFAULT_RUNTIME_CLASSES: Record<string, string> = { wasmedge: "wasm" };
-export const DEFAULT_WASM_RUNTIME_CLASS = "wasmedge";
-/** Repository names (last path segment, no tag/digest) of images that are Wasm modules: the tracking service. */
-export const DEFAULT_WASM_IMAGES = ["logistics-system"];
+export const DEFAULT_RUNTIME_CLASSES: Record<string, string> = { [WASM_RUNTIME_CLASS]: "wasm" };
+export const DEFAULT_WASM_RUNTIME_CLASS = WASM_RUNTIME_CLASS;
+/** Repositories (registry spelled out, no tag or digest) of images that are Wasm modules: the tracking service. Gatekeeper's EdgeWasmRuntimeClass gets the same list. */
+export const DEFAULT_WASM_IMAGES = wasmRepositories();
 /** A pod (template) label that marks a Wasm workload whatever its image is called; Gatekeeper's EdgeWasmRuntimeClass uses the same. */
-export const DEFAULT_WASM_LABEL = "edge-estate/runtime=wasm";
+export const DEFAULT_WASM_LABEL = `${WASM_POD_LABEL.key}=${WASM_POD_LABEL.value}`;
 /** The smallest site: what the capacity check assumes when nothing says how many hosts a site has. */
 export const DEFAULT_SITE_HOSTS: SiteHosts = { servers: 1, agents: 0 };
 
@@ -81,7 +85,7 @@ export const wasmRuntimeSchema: PolicyConfigSchema = {
         wasmImages: {
             type: "array",
             items: { type: "string" },
-            description: "Image repository names (last path segment) that are Wasm modules.",
+            description: "Image repositories that are Wasm modules, registry spelled out as containerd resolves it (docker.io/library/x), no tag or digest.",
             default: [...DEFAULT_WASM_IMAGES],
         },
         wasmLabel: {
@@ -102,9 +106,15 @@ export const siteCapacitySchema: PolicyConfigSchema = {
             additionalProperties: false,
             default: clone(DEFAULT_BUDGET.k3sReserve),
         },
+        maxLimitRequestRatio: {
+            type: "integer",
+            minimum: 1,
+            description: "A container counts as at least limit / this ratio, however small its request (0 or 1m requests cannot overcommit a site).",
+            default: DEFAULT_MAX_LIMIT_REQUEST_RATIO,
+        },
         sites: {
             type: "object",
-            description: "Host counts per site id; overrides the site's edge-site-info ConfigMap.",
+            description: "Host counts per site id, from the stack config (npm run policy:check -- --stack-file F --print-pack-config). Nothing in the manifests can change them.",
             additionalProperties: hostsSchema("hosts of one site"),
             default: {},
         },
@@ -194,6 +204,7 @@ export function resolveWasmRuntimeConfig(raw: Raw): WasmRuntimeConfig {
 }
 
 export interface SiteCapacityConfig {
+    maxLimitRequestRatio: number;
     host: Budget;
     k3sReserve: { server: Budget; agent: Budget };
     sites: Record<string, SiteHosts>;
@@ -217,7 +228,9 @@ export function resolveSiteCapacityConfig(raw: Raw): SiteCapacityConfig {
     }
     const sites: Record<string, SiteHosts> = {};
     for (const [id, v] of Object.entries(obj(o.sites, "sites") ?? {})) sites[id] = hosts(v, { servers: 0, agents: 0 }, `sites.${id}`);
-    return { host, k3sReserve, sites, defaultSite: hosts(o.defaultSite, DEFAULT_SITE_HOSTS, "defaultSite") };
+    const ratio = o.maxLimitRequestRatio ?? DEFAULT_MAX_LIMIT_REQUEST_RATIO;
+    if (typeof ratio !== "number" || !Number.isInteger(ratio) || ratio < 1) throw new PolicyConfigError(`maxLimitRequestRatio must be a whole number >= 1, got ${JSON.stringify(ratio)}`);
+    return { maxLimitRequestRatio: ratio, host, k3sReserve, sites, defaultSite: hosts(o.defaultSite, DEFAULT_SITE_HOSTS, "defaultSite") };
 }
 
 /**
@@ -225,9 +238,19 @@ export function resolveSiteCapacityConfig(raw: Raw): SiteCapacityConfig {
  * override the defaults; Gatekeeper gets the same numbers from that budget). Policy names are spelled out here
  * rather than imported so this module stays free of the policy modules.
  */
-export function policyConfigFromBudget(budget: Pick<BudgetConfig, "host" | "k3sReserve" | "classes">): Record<string, Record<string, unknown>> {
+export function policyConfigFromBudget(
+    budget: Pick<BudgetConfig, "host" | "k3sReserve" | "classes">,
+    sites?: { id: string; hosts: { role: "server" | "agent" }[] }[],
+    registryImage?: string,
+): Record<string, Record<string, unknown>> {
+    // Site topology comes from the stack config only (never from a manifest's ConfigMap).
+    const topology = sites
+        ? { sites: Object.fromEntries(sites.map((s) => [s.id, { servers: s.hosts.filter((h) => h.role === "server").length, agents: s.hosts.filter((h) => h.role === "agent").length }])) }
+        : {};
     return {
         "container-limits-within-class-budget": { classes: clone(budget.classes) },
-        "site-capacity": { host: clone(budget.host), k3sReserve: clone(budget.k3sReserve) },
+        "site-capacity": { host: clone(budget.host), k3sReserve: clone(budget.k3sReserve), ...topology },
+        // A registry tracking image is a Wasm image too, as Gatekeeper's parameters say.
+        ...(registryImage ? { "wasm-images-use-wasmedge-runtime": { wasmImages: wasmRepositories(registryImage) } } : {}),
     };
 }

@@ -3,14 +3,19 @@
  * must fit the site's allocatable capacity, hosts x host capacity - K3s reserve per role. DaemonSets count once
  * per host. Also every single pod must fit on the site's largest host, or it can never be scheduled.
  *
- * How many hosts (and which roles) a site has comes, in this order, from the policy config `sites.<id>`, from
- * the site's `edge-system/edge-site-info` ConfigMap (the program writes `hosts: "srv-a:server,wrk-a:agent"` there
- * for every site, on the same provider), or from `defaultSite` (one server: the smallest site).
+ * What a pod counts is what it can really take: each container's request, but at least its limit divided by
+ * `maxLimitRequestRatio` (so requests of 0 or 1m under large limits cannot overcommit a host), plus the pod's
+ * overhead (its own spec.overhead, or the overhead.podFixed of its RuntimeClass when that class is in the stack).
+ *
+ * How many hosts (and which roles) a site has comes only from the policy config `sites.<id>`, which
+ * `policy:check --stack-file F --print-pack-config` and synth fill from the stack config; a site it does not name
+ * gets `defaultSite` (one server: the smallest site). Nothing in the manifests (such as a ConfigMap of the
+ * program's own name) can change it.
  */
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import type { Quantity } from "../../components/config/quantity";
 import { parseProviderName } from "../../components/naming";
-import { add, cmp, format, max, sub, times, ZERO, type ResourceName } from "../amount";
+import { add, cmp, format, max, parse, sub, times, ZERO, type ResourceName } from "../amount";
 import { isUnknown, materialize, path } from "../known";
 import { extractWorkload, podRequests, workloadKindOfType, workloadLabel, type PodRequests, type Workload } from "../workloads";
 import { resolveSiteCapacityConfig, siteCapacitySchema, type SiteCapacityConfig, type SiteHosts } from "./config";
@@ -30,7 +35,25 @@ interface Site {
     id: string;
     providerUrn?: string;
     entries: Entry[];
-    siteInfo?: SiteHosts;
+    /** RuntimeClasses of this site by name: their overhead.podFixed. */
+    runtimeClasses: Map<string, Partial<Record<ResourceName, Quantity>>>;
+}
+
+const RUNTIME_CLASS_TYPE_RE = /^kubernetes:node\.k8s\.io\/[^:]+:RuntimeClass$/;
+
+function runtimeClassOverhead(props: unknown): Partial<Record<ResourceName, Quantity>> {
+    const out: Partial<Record<ResourceName, Quantity>> = {};
+    for (const r of ["cpu", "memory"] as const) {
+        const v = path(props, "overhead", "podFixed", r);
+        if (typeof v === "string" || typeof v === "number") {
+            try {
+                out[r] = parse(v);
+            } catch {
+                /* an invalid quantity is refused by the API server; nothing to add */
+            }
+        }
+    }
+    return out;
 }
 
 /** Site id from the provider: the program names each site's provider `<siteId>-k8s`. */
@@ -52,31 +75,33 @@ export function parseSiteInfoHosts(value: unknown): SiteHosts | undefined {
     return out;
 }
 
-function isSiteInfo(r: PolicyResource): SiteHosts | undefined {
-    if (r.type !== "kubernetes:core/v1:ConfigMap") return undefined;
-    const props = materialize(r.props);
-    if (path(props, "metadata", "name") !== SITE_INFO_NAME || path(props, "metadata", "namespace") !== SITE_INFO_NAMESPACE) return undefined;
-    return parseSiteInfoHosts(path(props, "data", "hosts"));
-}
-
-function groupBySite(resources: PolicyResource[]): Site[] {
+function groupBySite(resources: PolicyResource[], cfg: SiteCapacityConfig): Site[] {
     const sites = new Map<string, Site>();
-    for (const r of resources) {
-        const kind = workloadKindOfType(r.type);
-        const info = kind ? undefined : isSiteInfo(r);
-        if (!kind && !info) continue;
+    const siteOf = (r: PolicyResource) => {
         const key = r.provider?.urn ?? "";
         let site = sites.get(key);
         if (!site) {
-            site = { id: siteIdOfProvider(r.provider), ...(r.provider ? { providerUrn: r.provider.urn } : {}), entries: [] };
+            site = { id: siteIdOfProvider(r.provider), ...(r.provider ? { providerUrn: r.provider.urn } : {}), entries: [], runtimeClasses: new Map() };
             sites.set(key, site);
         }
-        if (info) {
-            site.siteInfo = info;
+        return site;
+    };
+    const pending: { site: Site; kind: NonNullable<ReturnType<typeof workloadKindOfType>>; r: PolicyResource }[] = [];
+    for (const r of resources) {
+        if (RUNTIME_CLASS_TYPE_RE.test(r.type)) {
+            const props = materialize(r.props);
+            const name = path(props, "metadata", "name");
+            if (typeof name === "string") siteOf(r).runtimeClasses.set(name, runtimeClassOverhead(props));
             continue;
         }
-        const workload = extractWorkload(kind!, materialize(r.props), r.name);
-        site.entries.push({ workload, pod: podRequests(workload), replicas: isUnknown(workload.replicas) ? undefined : workload.replicas });
+        const kind = workloadKindOfType(r.type);
+        if (kind) pending.push({ site: siteOf(r), kind, r });
+    }
+    // Workloads after every RuntimeClass is known (their order in the stack does not matter).
+    for (const { site, kind, r } of pending) {
+        const workload = extractWorkload(kind, materialize(r.props), r.name);
+        const pod = podRequests(workload, { maxLimitRequestRatio: cfg.maxLimitRequestRatio, runtimeClassOverhead: (name) => site.runtimeClasses.get(name) });
+        site.entries.push({ workload, pod, replicas: isUnknown(workload.replicas) ? undefined : workload.replicas });
     }
     return [...sites.values()];
 }
@@ -90,8 +115,8 @@ const RESOURCE_TITLE: Record<ResourceName, string> = { cpu: "CPU", memory: "memo
 
 function checkSite(site: Site, cfg: SiteCapacityConfig, report: (message: string, urn?: string) => void): void {
     const configured = cfg.sites[site.id];
-    const hosts = configured ?? site.siteInfo ?? cfg.defaultSite;
-    const source = configured ? "policy config" : site.siteInfo ? `${SITE_INFO_NAMESPACE}/${SITE_INFO_NAME}` : "defaultSite";
+    const hosts = configured ?? cfg.defaultSite;
+    const source = configured ? "policy config" : "defaultSite";
     const nodes = hosts.servers + hosts.agents;
     const perServer = { cpu: sub(cfg.host.cpu, cfg.k3sReserve.server.cpu), memory: sub(cfg.host.memory, cfg.k3sReserve.server.memory) };
     const perAgent = { cpu: sub(cfg.host.cpu, cfg.k3sReserve.agent.cpu), memory: sub(cfg.host.memory, cfg.k3sReserve.agent.memory) };
@@ -143,12 +168,12 @@ export const siteCapacityPolicy: StackValidationPolicy = {
     configSchema: siteCapacitySchema,
     validateStack: (args, report) => {
         const cfg = resolveSiteCapacityConfig(args.getConfig());
-        for (const site of groupBySite(args.resources)) checkSite(site, cfg, report);
+        for (const site of groupBySite(args.resources, cfg)) checkSite(site, cfg, report);
     },
 };
 
 /** For tests and the offline report: exposed so a caller can see which sites were considered. */
-export function sitesOf(resources: PolicyResource[]): { id: string; workloads: number; hostsFromSiteInfo?: SiteHosts }[] {
-    return groupBySite(resources).map((s) => ({ id: s.id, workloads: s.entries.length, ...(s.siteInfo ? { hostsFromSiteInfo: s.siteInfo } : {}) }));
+export function sitesOf(resources: PolicyResource[], config: unknown = {}): { id: string; workloads: number }[] {
+    return groupBySite(resources, resolveSiteCapacityConfig(config)).map((s) => ({ id: s.id, workloads: s.entries.length }));
 }
 

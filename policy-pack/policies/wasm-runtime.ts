@@ -9,17 +9,10 @@ import { field, isUnknown } from "../known";
 import { workloadLabel } from "../workloads";
 import { containerLabel, workloadFromArgs } from "./common";
 import { resolveWasmRuntimeConfig, wasmRuntimeSchema } from "./config";
+import { imageRepository } from "../../components/constants";
 
 export const WASM_RUNTIME = "wasm-images-use-wasmedge-runtime";
 
-/** Repository name of an image reference: registry.example.com:5000/team/logistics-system:1.2@sha256:.. -> logistics-system */
-export function imageRepositoryName(image: string): string {
-    const noDigest = image.split("@")[0];
-    const lastSlash = noDigest.lastIndexOf("/");
-    const lastSegment = noDigest.slice(lastSlash + 1);
-    const colon = lastSegment.indexOf(":");
-    return colon >= 0 ? lastSegment.slice(0, colon) : lastSegment;
-}
 
 export const wasmRuntimePolicy: ResourceValidationPolicy = {
     name: WASM_RUNTIME,
@@ -39,7 +32,7 @@ export const wasmRuntimePolicy: ResourceValidationPolicy = {
         }
         for (const c of w.containers) {
             if (typeof c.image !== "string") continue;
-            const repo = imageRepositoryName(c.image);
+            const repo = imageRepository(c.image);
             if (cfg.wasmImages.includes(repo)) {
                 report(`${workloadLabel(w)}: ${containerLabel(c)} runs the Wasm image ${c.image} but the pod has ${actual}; ${fix}`);
             }

@@ -12,6 +12,7 @@ import * as fs from "node:fs";
 import { HOST_STEP_NAMES } from "../../components/host/steps";
 import { nameOfUrn as nameOf, parseProbeName, parseStepName, probeResourceName } from "../../components/naming";
 import { SECRET_SIG_KEY } from "../synth/secrets";
+import { renderCertificateNotices } from "./certificates";
 
 /** Same as HOST_PROBE_TYPE in components/host/probe.ts (a test holds them together). */
 export const PROBE_TYPE = "pulumi-nodejs:dynamic:HostProbe";
@@ -277,7 +278,7 @@ export function main(argv: string[], io: Io = PROCESS_IO): number {
             for (const c of urns.commands) io.out(`command ${c}\n`);
             return 0;
         }
-        io.out(renderSummary(analyse(resources), stack || "(unnamed)"));
+        io.out(renderSummary(analyse(resources), stack || "(unnamed)") + renderCertificateNotices(resources));
         return 0;
     } catch (e) {
         if (e instanceof ExportError) {

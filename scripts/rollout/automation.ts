@@ -43,6 +43,7 @@ export class AutomationStack implements RolloutStack {
     private constructor(
         private readonly stack: Stack,
         private readonly policyPack: string,
+        private readonly policyPackConfig: string | undefined,
         private readonly onOutput: (line: string) => void,
     ) {}
 
@@ -50,9 +51,9 @@ export class AutomationStack implements RolloutStack {
         return this.stack.name;
     }
 
-    static async select(stackName: string, opts: { workDir?: string; policyPack?: string; onOutput?: (line: string) => void } = {}): Promise<AutomationStack> {
+    static async select(stackName: string, opts: { workDir?: string; policyPack?: string; policyPackConfig?: string; onOutput?: (line: string) => void } = {}): Promise<AutomationStack> {
         const stack = await LocalWorkspace.selectStack({ stackName, workDir: opts.workDir ?? PROJECT_ROOT });
-        return new AutomationStack(stack, opts.policyPack ?? POLICY_PACK_DIR, opts.onOutput ?? ((l) => process.stdout.write(l)));
+        return new AutomationStack(stack, opts.policyPack ?? POLICY_PACK_DIR, opts.policyPackConfig, opts.onOutput ?? ((l) => process.stdout.write(l)));
     }
 
     async readConfig(): Promise<RawEstateConfig> {
@@ -71,10 +72,15 @@ export class AutomationStack implements RolloutStack {
         for (const [k, v] of Object.entries(rollout.previousVersions)) await this.stack.setConfig(key(`rollout.previousVersions.${k}`), { value: String(v) }, true);
     }
 
+    /** The same pack (and budget-derived pack config) as the PR check's preview. */
+    private policyOptions() {
+        return { policyPacks: [this.policyPack], ...(this.policyPackConfig ? { policyPackConfigs: [this.policyPackConfig] } : {}) };
+    }
+
     async preview(): Promise<PreviewOutcome> {
         const events: EngineEvent[] = [];
         try {
-            await this.stack.preview({ policyPacks: [this.policyPack], onEvent: (e) => events.push(e), onOutput: this.onOutput });
+            await this.stack.preview({ ...this.policyOptions(), onEvent: (e) => events.push(e), onOutput: this.onOutput });
         } catch (e) {
             // A mandatory violation fails the preview; report the violations instead of the CLI's exit.
             const outcome = collectPolicyEvents(events);
@@ -85,7 +91,7 @@ export class AutomationStack implements RolloutStack {
     }
 
     async up(): Promise<void> {
-        await this.stack.up({ policyPacks: [this.policyPack], onOutput: this.onOutput });
+        await this.stack.up({ ...this.policyOptions(), onOutput: this.onOutput });
     }
 
     async refresh(): Promise<void> {

@@ -1,5 +1,6 @@
 /**
- * npm run rollout -- --stack NAME [--versions key=value,...] [--dry-run] [--prometheus-url URL] [--after-wave CMD]
+ * npm run rollout -- --stack NAME [--versions key=value,...] [--dry-run] [--prometheus-url URL] [--policy-pack-config FILE]
+ *                    [--after-wave CMD]
  *
  * Rolls new pinned versions through a region stack wave by wave, each wave gated on measured health
  * (scripts/rollout/driver.ts). `--dry-run` prints the wave plan from Pulumi.<stack>.yaml alone: no backend, no
@@ -17,7 +18,7 @@ import type { Versions } from "../../components/config/types";
 import { gatePrometheusUrl, runRollout } from "./driver";
 import { formatPlan, planRollout, RolloutPlanError } from "./plan";
 
-const USAGE = "usage: npm run rollout -- --stack NAME [--versions key=value,...] [--dry-run] [--prometheus-url URL] [--after-wave CMD]";
+const USAGE = "usage: npm run rollout -- --stack NAME [--versions key=value,...] [--dry-run] [--prometheus-url URL] [--policy-pack-config FILE] [--after-wave CMD]";
 const ROOT = path.resolve(__dirname, "..", "..");
 
 class UsageError extends Error {}
@@ -27,6 +28,7 @@ export interface RolloutArgs {
     versions: Partial<Versions>;
     dryRun: boolean;
     prometheusUrl?: string;
+    policyPackConfig?: string;
     afterWave?: string;
 }
 
@@ -57,6 +59,7 @@ export function parseArgs(argv: string[]): RolloutArgs {
         else if (a === "--dry-run") args.dryRun = true;
         else if (a === "--prometheus-url") args.prometheusUrl = value();
         else if (a === "--after-wave") args.afterWave = value();
+        else if (a === "--policy-pack-config") args.policyPackConfig = path.resolve(value());
         else if (a === "--help" || a === "-h") throw new UsageError("");
         else throw new UsageError(`unknown argument ${JSON.stringify(a)}`);
     }
@@ -83,7 +86,7 @@ async function main(): Promise<number> {
         }
         // Loaded only here: the dry run must work without the Automation API's CLI.
         const { AutomationStack } = await import("./automation");
-        const stack = await AutomationStack.select(args.stack).catch((e: Error) => {
+        const stack = await AutomationStack.select(args.stack, args.policyPackConfig ? { policyPackConfig: args.policyPackConfig } : {}).catch((e: Error) => {
             if (/ENOENT/.test(String(e.message))) throw new Error("the Pulumi CLI is not installed or not on PATH (the Automation API drives it); nothing was changed");
             throw e;
         });

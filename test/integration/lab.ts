@@ -20,6 +20,9 @@ export interface LabHost {
     machineIdFile: string;
     /** Bind-mounted over /usr/local/bin inside the host. */
     localBin: string;
+    /** Bind-mounted over /var/lib/rancher and /var/lib/edge-estate inside the host (empty at start). */
+    rancherDir: string;
+    edgeStateDir: string;
 }
 
 export interface Lab {
@@ -68,6 +71,8 @@ export async function startLab(names: string[]): Promise<Lab> {
             hostKeyFingerprint: fp,
             machineIdFile: path.join(hdir, "machine-id"),
             localBin: path.join(hdir, "local-bin"),
+            rancherDir: path.join(hdir, "rancher"),
+            edgeStateDir: path.join(hdir, "edge-state"),
         };
     }
     return {

@@ -9,6 +9,7 @@
 # removes everything it made. The EXIT trap also cleans up on errors and signals. Needs root.
 # Per host LABDIR/NAME/ holds machine-id (bind-mounted over /etc/machine-id inside the host: rewrite it in place
 # to simulate a re-image), local-bin/ (bind-mounted over /usr/local/bin inside the host, empty at start),
+# rancher/ and edge-state/ (over /var/lib/rancher and /var/lib/edge-estate: K3s certificates, datastore, backups),
 # ssh_host_ed25519_key[.pub], sshd.pid and sshd.log. LABDIR/client_key is the key every host accepts.
 # "host NAME ADDRESS NAMESPACE" lines let the test take a host's link down.
 set -euo pipefail
@@ -74,7 +75,7 @@ for name in "$@"; do
     ns="${tag}-${name}"
     dir="$lab/$name"
     address="$subnet.$i"
-    mkdir -p "$dir/local-bin"
+    mkdir -p "$dir/local-bin" "$dir/rancher" "$dir/edge-state"
     ip netns add "$ns"
     namespaces+=("$ns")
     ip link add "${tag}h$i" type veth peer name "${tag}n$i"
@@ -106,7 +107,9 @@ CFG
     # Own hostname and own machine-id for this host only; sshd daemonizes and writes its pid file.
     # shellcheck disable=SC2016 # $1/$2 expand in the inner bash, not here.
     ip netns exec "$ns" unshare --uts --mount --propagation private \
-        bash -c 'hostname "$1" && mount --bind "$2/machine-id" /etc/machine-id && mount --bind "$2/local-bin" /usr/local/bin && exec /usr/sbin/sshd -f "$2/sshd_config" -E "$2/sshd.log"' \
+        bash -c 'hostname "$1" && mount --bind "$2/machine-id" /etc/machine-id && mount --bind "$2/local-bin" /usr/local/bin &&
+            mkdir -p /var/lib/rancher /var/lib/edge-estate && mount --bind "$2/rancher" /var/lib/rancher && mount --bind "$2/edge-state" /var/lib/edge-estate &&
+            exec /usr/sbin/sshd -f "$2/sshd_config" -E "$2/sshd.log"' \
         sshd-lab "edge-$name" "$dir"
     for _ in $(seq 1 50); do
         [[ -s $dir/sshd.pid ]] && break

@@ -29,6 +29,7 @@ export const TYPE_OF: Record<WorkloadKind, string> = {
     StatefulSet: "kubernetes:apps/v1:StatefulSet",
     DaemonSet: "kubernetes:apps/v1:DaemonSet",
     ReplicaSet: "kubernetes:apps/v1:ReplicaSet",
+    ReplicationController: "kubernetes:core/v1:ReplicationController",
     Job: "kubernetes:batch/v1:Job",
     CronJob: "kubernetes:batch/v1:CronJob",
 };
@@ -39,6 +40,7 @@ const API_VERSION: Record<WorkloadKind, string> = {
     StatefulSet: "apps/v1",
     DaemonSet: "apps/v1",
     ReplicaSet: "apps/v1",
+    ReplicationController: "v1",
     Job: "batch/v1",
     CronJob: "batch/v1",
 };

@@ -15,8 +15,8 @@ import { container, KINDS, OK_RES, runResourcePolicy, runStackPolicy, TYPE_OF, w
 
 const CORPUS = KINDS.flatMap((kind) => [
     workload(kind, { containers: [container("ok", OK_RES)] }, { name: `${kind.toLowerCase()}-ok`, replicas: 2 }),
-    workload(kind, { runtimeClassName: "wasmedge", containers: [container("fat", { requests: { cpu: "2", memory: "1Gi" }, limits: { cpu: "1", memory: "300Mi" } }, "logistics-system:1")] }, { name: `${kind.toLowerCase()}-fat` }),
-    workload(kind, { initContainers: [container("bare", undefined, "logistics-system:2")] }, { name: `${kind.toLowerCase()}-bare` }),
+    workload(kind, { runtimeClassName: "wasmedge", containers: [container("fat", { requests: { cpu: "2", memory: "1Gi" }, limits: { cpu: "1", memory: "300Mi" } }, "edge-estate.local/logistics-system:1")] }, { name: `${kind.toLowerCase()}-fat` }),
+    workload(kind, { initContainers: [container("bare", undefined, "edge-estate.local/logistics-system:2")] }, { name: `${kind.toLowerCase()}-bare` }),
 ]);
 
 describe("offline evaluation", () => {
@@ -55,7 +55,7 @@ describe("offline evaluation", () => {
         expect(report.mandatory).toBe(0);
         expect(report.advisory).toBeGreaterThan(0);
         expect(report.violations.some((v) => v.policy === "wasm-images-use-wasmedge-runtime")).toBe(false);
-        expect(() => policySettings(policies, { "site-capacity": { hostz: {} } })).toThrow(/site-capacity: unknown config property "hostz" \(known: host, k3sReserve, sites, defaultSite\)/);
+        expect(() => policySettings(policies, { "site-capacity": { hostz: {} } })).toThrow(/site-capacity: unknown config property "hostz" \(known: host, k3sReserve, maxLimitRequestRatio, sites, defaultSite\)/);
         expect(() => policySettings(policies, { "workload-requests-and-limits": { x: 1 } })).toThrow(/this policy takes none/);
         expect(() => policySettings(policies, { all: "strict" })).toThrow(/"all" must be one of advisory, mandatory, remediate, disabled/);
     });

@@ -116,18 +116,18 @@ describe("the policy pack served over the Analyzer protocol", () => {
     });
 
     it("passes a tracking Deployment within the wasm budget", async () => {
-        const ok = workload("Deployment", { runtimeClassName: "wasmedge", containers: [container("tracking", { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "200m", memory: "256Mi" } }, "logistics-system@sha256:00")] });
+        const ok = workload("Deployment", { runtimeClassName: "wasmedge", containers: [container("tracking", { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "200m", memory: "256Mi" } }, "edge-estate.local/logistics-system@sha256:00")] });
         expect(await analyze("kubernetes:apps/v1:Deployment", "hz-xihu-deployment-tracking", ok)).toEqual([]);
     });
 
     it("blocks an oversize Wasm workload with mandatory diagnostics from each policy concerned", async () => {
-        const bad = workload("CronJob", { containers: [container("tracking", { requests: { cpu: "2", memory: "300Mi" }, limits: { cpu: "1", memory: "1e9" } }, "logistics-system:1")] });
+        const bad = workload("CronJob", { containers: [container("tracking", { requests: { cpu: "2", memory: "300Mi" }, limits: { cpu: "1", memory: "1e9" } }, "edge-estate.local/logistics-system:1")] });
         const d = await analyze("kubernetes:batch/v1:CronJob", "hz-xihu-cronjob-tracking", bad);
         expect(d.every((x) => x.level === MANDATORY)).toBe(true);
         expect(d.map((x) => x.policy).sort()).toEqual(["workload-requests-and-limits", "wasm-images-use-wasmedge-runtime"].sort());
         expect(d.find((x) => x.policy === "workload-requests-and-limits")!.message).toContain("requests.cpu 2 exceeds limits.cpu 1");
         // Without runtimeClassName it is judged as the default class (1 CPU / 1Gi): 1e9 bytes fits that.
-        const wasm = workload("Pod", { runtimeClassName: "wasmedge", containers: [container("tracking", { requests: { cpu: "100m", memory: "100Mi" }, limits: { cpu: "1", memory: "1e9" } }, "logistics-system:1")] });
+        const wasm = workload("Pod", { runtimeClassName: "wasmedge", containers: [container("tracking", { requests: { cpu: "100m", memory: "100Mi" }, limits: { cpu: "1", memory: "1e9" } }, "edge-estate.local/logistics-system:1")] });
         const d2 = await analyze("kubernetes:core/v1:Pod", "hz-xihu-pod-tracking", wasm);
         expect(d2).toEqual([
             { policy: "container-limits-within-class-budget", level: MANDATORY, message: expect.stringContaining("limits.memory 1e9 (= 953.67Mi) exceeds the wasm class, runtimeClassName wasmedge ceiling 256Mi") },
@@ -152,9 +152,12 @@ describe("the policy pack served over the Analyzer protocol", () => {
             stackResource("kubernetes:core/v1:ConfigMap", "sz-gusu-configmap-edge-site-info", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "edge-site-info", namespace: "edge-system" }, data: { hosts: "srv-a:server,wrk-a:agent" } }, "sz-gusu"),
             stackResource("kubernetes:apps/v1:Deployment", "sz-gusu-deployment-api", big, "sz-gusu"),
         ]);
+        // A ConfigMap in the stack does not describe a site (topology comes from the policy config only): both
+        // sites are judged as the smallest site.
         const d = diags(await call("analyzeStack", req));
         expect(d).toEqual([
             { policy: "site-capacity", level: MANDATORY, message: expect.stringMatching(/\nsite hz-xihu \(1 server, from defaultSite\): CPU requests 1800m exceed the allocatable 1500m/) },
+            { policy: "site-capacity", level: MANDATORY, message: expect.stringMatching(/\nsite sz-gusu \(1 server, from defaultSite\): CPU requests 1800m exceed the allocatable 1500m/) },
         ]);
     });
 
@@ -170,7 +173,7 @@ describe("the policy pack served over the Analyzer protocol", () => {
         off.setProperties(Struct.fromJavaScript({}));
         map.set("workload-requests-and-limits", off);
         await call("configure", req);
-        const props = workload("Deployment", { runtimeClassName: "wasmedge", containers: [container("t", { limits: { cpu: "200m", memory: "200Mi" } }, "logistics-system:1")] });
+        const props = workload("Deployment", { runtimeClassName: "wasmedge", containers: [container("t", { limits: { cpu: "200m", memory: "200Mi" } }, "edge-estate.local/logistics-system:1")] });
         const d = await analyze("kubernetes:apps/v1:Deployment", "hz-xihu-deployment-t", props);
         expect(d).toEqual([{ policy: "container-limits-within-class-budget", level: MANDATORY, message: expect.stringContaining("limits.memory 200Mi exceeds the wasm class, runtimeClassName wasmedge ceiling 128Mi") }]);
         expect(stderr).not.toMatch(/error/i);

@@ -40,7 +40,7 @@ describe.each(KINDS)("preview with unknown values on %s", (kind) => {
         const label = `${kind} team/demo-${kind.toLowerCase()}`;
         expect(checkWorkload(requestsAndLimitsPolicy, obj)).toEqual([`${label}: container "half" sets no limits.cpu`]);
         expect(checkWorkload(classBudgetPolicy, obj)).toEqual([`${label}: container "big": limits.memory 1Gi exceeds the wasm class, runtimeClassName wasmedge ceiling 256Mi`]);
-        const wasmImageUnknownClass = workload(kind, { containers: [container("t", { requests: { cpu: "1m", memory: "1Mi" }, limits: { cpu: "1m", memory: "1Mi" } }, UNKNOWN_STRING), container("u", {}, "logistics-system:1")] });
+        const wasmImageUnknownClass = workload(kind, { containers: [container("t", { requests: { cpu: "1m", memory: "1Mi" }, limits: { cpu: "1m", memory: "1Mi" } }, UNKNOWN_STRING), container("u", {}, "edge-estate.local/logistics-system:1")] });
         expect(checkWorkload(wasmRuntimePolicy, wasmImageUnknownClass)).toHaveLength(1);
     });
 });

@@ -16,7 +16,7 @@ describe("Pulumi.cn-south.yaml under the policy pack", () => {
         // run here in download mode.
         const resources = await runProgramUnderMocks({ ...config, artifacts: { ...config.artifacts, mode: "download" } }, "cn-south", "[secret]");
         // With the stack's own budget, as synth and the PR preview use it.
-        const report = evaluateRecordedResources(resources, { config: policyConfigFromBudget(config.budget) });
+        const report = evaluateRecordedResources(resources, { config: policyConfigFromBudget(config.budget, config.sites) });
         expect(report.violations).toEqual([]);
         expect(report.passed).toBe(true);
         // Every site's provider carried objects (at least the edge-site-info ConfigMap the capacity check reads).

@@ -13,7 +13,7 @@ describe("Pulumi.prod.yaml under the policy pack", () => {
         const { config } = loadStackFile("Pulumi.prod.yaml");
         const resources = await runProgramUnderMocks(config, "prod", "[secret]");
         // With the stack's own budget, as synth and the PR preview use it.
-        const report = evaluateRecordedResources(resources, { config: policyConfigFromBudget(config.budget) });
+        const report = evaluateRecordedResources(resources, { config: policyConfigFromBudget(config.budget, config.sites) });
         expect(report.violations).toEqual([]);
         expect(report.passed).toBe(true);
         // Every site's provider carried objects (at least the edge-site-info ConfigMap the capacity check reads).
@@ -29,7 +29,7 @@ describe("Pulumi.prod.yaml under the policy pack", () => {
             obj.spec.replicas = 200; // 200 x 50m = 10 CPU: more than any prod site (the largest has 6300m)
             return { ...r, inputs: obj };
         });
-        const blocked = evaluateRecordedResources(broken, { config: policyConfigFromBudget(config.budget) });
+        const blocked = evaluateRecordedResources(broken, { config: policyConfigFromBudget(config.budget, config.sites) });
         const byPolicy = (name: string) => blocked.violations.filter((v) => v.policy === name);
         expect(byPolicy("wasm-images-use-wasmedge-runtime")).toHaveLength(tracking.length);
         expect(new Set(byPolicy("site-capacity").map((v) => v.site))).toEqual(new Set(config.sites.map((s) => s.id)));

@@ -14,16 +14,17 @@ describe("workload types", () => {
             ["apps/v1", "StatefulSet", k8s.apps.v1.StatefulSet],
             ["apps/v1", "DaemonSet", k8s.apps.v1.DaemonSet],
             ["apps/v1", "ReplicaSet", k8s.apps.v1.ReplicaSet],
+            ["v1", "ReplicationController", k8s.core.v1.ReplicationController],
             ["batch/v1", "Job", k8s.batch.v1.Job],
             ["batch/v1", "CronJob", k8s.batch.v1.CronJob],
             ["v1", "ConfigMap", k8s.core.v1.ConfigMap],
             ["rbac.authorization.k8s.io/v1", "ClusterRole", k8s.rbac.v1.ClusterRole],
         ];
         for (const [apiVersion, kind, cls] of cases) expect(pulumiTypeOf(apiVersion, kind)).toBe(typeOf(cls));
-        for (const kind of WORKLOAD_KINDS) expect(TYPE_OF[kind]).toBe(pulumiTypeOf(kind === "Pod" ? "v1" : kind.endsWith("Job") ? "batch/v1" : "apps/v1", kind));
+        for (const kind of WORKLOAD_KINDS) expect(TYPE_OF[kind]).toBe(pulumiTypeOf(kind === "Pod" || kind === "ReplicationController" ? "v1" : kind.endsWith("Job") ? "batch/v1" : "apps/v1", kind));
     });
 
-    it("recognises the 7 workload kinds in any API version, and nothing else", () => {
+    it("recognises the 8 workload kinds in any API version, and nothing else", () => {
         for (const kind of WORKLOAD_KINDS) expect(workloadKindOfType(TYPE_OF[kind])).toBe(kind);
         expect(workloadKindOfType(typeOf(k8s.apps.v1.DeploymentPatch))).toBeUndefined();
         expect(workloadKindOfType(typeOf(k8s.core.v1.PodTemplate))).toBeUndefined();

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GATEKEEPER_CHART_SHA256 } from "../../components/addons/gatekeeper/chart";
+import { GATEKEEPER_CHART_SHA256 } from "../../components/pins";
 
 const script = path.join(__dirname, "..", "..", "scripts", "fetch-gatekeeper-chart.sh");
 let dir: string;

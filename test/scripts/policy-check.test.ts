@@ -41,9 +41,12 @@ describe("npm run policy:check", () => {
         expect(lines.at(-1)).toBe("4 objects (4 workloads) on 1 site: 5 mandatory and 0 advisory violations - FAIL");
     });
 
-    it("reads the site and its hosts from synth's sites/<id>/ layout; --hosts overrides them", () => {
+    it("reads the site from synth's sites/<id>/ layout and its hosts from --hosts/--stack-file only", () => {
+        // The folder's own edge-site-info ConfigMap (1 server + 1 agent) is not trusted: without the stack's
+        // topology the site is judged as the smallest (1 server).
         const fromLayout = check(f("sites"));
-        expect(fromLayout.status).toBe(0);
+        expect(fromLayout.status).toBe(1);
+        expect(fromLayout.stdout).toContain("site sz-gusu (1 server, from defaultSite): CPU requests 3 exceed the allocatable 1500m");
         const oneServer = check("--hosts", "server", f("sites"));
         expect(oneServer.status).toBe(1);
         expect(oneServer.stdout).toContain("site sz-gusu (1 server, from policy config): CPU requests 3 exceed the allocatable 1500m");

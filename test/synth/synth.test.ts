@@ -106,6 +106,8 @@ describe("synth --config-file", () => {
         const pushes = resources.filter((x: any) => x.type === "command:remote:CopyToRemote" && String(x.inputs.remotePath).includes("/incoming/"));
         // 6 hosts x 4 artifacts (k3s, install.sh, shim, airgap images); the tracking image is pushed separately
         expect(pushes.length).toBe(24);
+        // The cache folder is not in a clone: synth (like preview) says what `up` would refuse.
+        expect(r.stderr).toMatch(/airgap mode: 4 artifact\(s\) missing from \.cache\/artifacts \(the folder does not exist\): k3s-v1\.30\.4-k3s1, /);
         const fetch = fs.readFileSync(path.join(out, "sites", "gz-tianhe", "hosts", "srv-a", "01-fetch-artifacts.sh"), "utf8");
         expect(fetch).toContain("export ARTIFACT_MODE='airgap'");
         expect(fetch).toContain("k3s-airgap-images-arm64");

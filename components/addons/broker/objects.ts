@@ -6,6 +6,7 @@ import type { ContainerResources, SiteConfig } from "../../config/types";
 import type { KubeObject } from "../../k8s/apply";
 import { addonLabels, resourcesBlock, selectorLabels } from "../common";
 import { buildAclFile, buildDeviceAclFile, buildMosquittoConf, CONTAINER_PATHS, MQTT_DEVICE_NODE_PORT, MQTT_PORT, MQTTS_DEVICE_PORT, TLS_FILES } from "./config";
+import { pinnedImage } from "../../pins";
 
 export const BROKER_NAME = "mqtt-broker";
 /** Secret with the mosquitto password file (hashes only). */
@@ -16,21 +17,6 @@ export const BROKER_TLS_SECRET = "mqtt-broker-tls";
 export const BROKER_DEVICES_SERVICE = "mqtt-broker-devices";
 /** Secret per client class with `username`/`password` keys, for the workloads and for device provisioning. */
 export const credentialsSecretName = (cls: string) => `mqtt-${cls}-credentials`;
-
-/** eclipse-mosquitto is a Docker Official Image; pins are per tag (docs/pinned-artifacts.md). */
-export const MOSQUITTO_IMAGES: Record<string, string> = {
-    "2.0.18": "eclipse-mosquitto:2.0.18@sha256:d12c8f80dfc65b768bb9acecc7ef182b976f71fb681640b66358e5e0cf94e9e9",
-    "2.0.20": "eclipse-mosquitto:2.0.20@sha256:21421af7b32bf9ce508e9090c8eb13bb81f410ca778dc205506180a6f862d0eb",
-};
-
-export function mosquittoImage(version: string): string {
-    const image = MOSQUITTO_IMAGES[version];
-    if (!image)
-        throw new Error(
-            `edge-estate:versions.mosquitto ${JSON.stringify(version)} has no pinned image digest; pinned: ${Object.keys(MOSQUITTO_IMAGES).join(", ")} (add the digest to components/addons/broker/objects.ts)`,
-        );
-    return image;
-}
 
 /** The uid/gid the eclipse-mosquitto image creates for the `mosquitto` user. */
 const MOSQUITTO_UID = 1883;
@@ -167,7 +153,7 @@ export function buildBrokerObjects(input: BrokerObjectsInput): KubeObject[] {
                         containers: [
                             {
                                 name: "mosquitto",
-                                image: mosquittoImage(input.mosquittoVersion),
+                                image: pinnedImage("mosquitto", { mosquitto: input.mosquittoVersion }),
                                 imagePullPolicy: "IfNotPresent",
                                 // Bypass the image entrypoint (it chowns /mosquitto when root; we never run as root).
                                 command: ["/usr/sbin/mosquitto", "-c", `${CONTAINER_PATHS.configDir}/mosquitto.conf`],

@@ -7,15 +7,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { EstateConfig } from "../../config/types";
 import { componentBudget } from "../../plan";
+import { GATEKEEPER_CHART_SHA256 } from "../../pins";
 import { resourcesBlock } from "../common";
 import { GATEKEEPER_NAMESPACE } from "./policy";
 
 export const GATEKEEPER_CHART_REPO = "https://open-policy-agent.github.io/gatekeeper/charts";
-/** sha256 of gatekeeper-<version>.tgz, from the chart repository's index.yaml (docs/pinned-artifacts.md). */
-export const GATEKEEPER_CHART_SHA256: Record<string, string> = {
-    "3.15.1": "b1d6c138256b7df91b89c438bb739c1bdb6f95c41cfa165c282152cd8c5e5047",
-    "3.15.0": "82abb8b25d00c287e0bb142434d338d43ab25663877e014e37496253810cf24d",
-};
 
 export const chartFileName = (version: string) => `gatekeeper-${version}.tgz`;
 

@@ -8,8 +8,7 @@ import * as path from "node:path";
 import { toBytes, toMilliCpu } from "../../config/quantity";
 import type { EstateConfig, ResourcePair } from "../../config/types";
 import type { KubeObject } from "../../k8s/apply";
-import { LOCAL_IMAGE_REPOSITORY } from "../tracking/image";
-import { WASM_RUNTIME_CLASS } from "../tracking/objects";
+import { imageRepository, LOCAL_IMAGE_REPOSITORY, WASM_RUNTIME_CLASS, wasmRepositories as wasmRepositoriesOf } from "../../constants";
 
 export const GATEKEEPER_NAMESPACE = "gatekeeper-system";
 const REGO_DIR = path.join(__dirname, "rego");
@@ -126,21 +125,6 @@ function ceiling(pair: ResourcePair) {
     return { cpu: pair.cpu, cpuMilli: toMilliCpu(pair.cpu), memory: pair.memory, memoryBytes: toBytes(pair.memory) };
 }
 
-/**
- * Repository of an image reference with the registry spelled out the way containerd resolves it (no tag or
- * digest): the same normalisation as edge_repository in rego/lib.rego (a test holds the two together).
- */
-export function imageRepository(image: string): string {
-    const name = image.split("@")[0];
-    const slash = name.lastIndexOf("/");
-    const colon = name.lastIndexOf(":");
-    const bare = colon > slash ? name.slice(0, colon) : name;
-    const segs = bare.split("/");
-    if (segs.length === 1) return `docker.io/library/${bare}`;
-    const first = segs[0];
-    return first.includes(".") || first.includes(":") || first === "localhost" ? bare : `docker.io/${bare}`;
-}
-
 export function allowedRegistries(config: EstateConfig): string[] {
     const base = config.registries?.allowed ?? DEFAULT_ALLOWED_REGISTRIES;
     const extra = config.tracking.registryImage ? [imageRepository(config.tracking.registryImage)] : [];
@@ -148,7 +132,7 @@ export function allowedRegistries(config: EstateConfig): string[] {
 }
 
 export function wasmRepositories(config: EstateConfig): string[] {
-    return [LOCAL_IMAGE_REPOSITORY, ...(config.tracking.registryImage ? [imageRepository(config.tracking.registryImage)] : [])];
+    return wasmRepositoriesOf(config.tracking.registryImage);
 }
 
 /** Constraint parameters per template kind, all derived from the stack config. */

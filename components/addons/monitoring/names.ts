@@ -4,6 +4,8 @@
  * name, so a rename there breaks scraping loudly in the tests (test/components/addons/monitoring/).
  */
 
+import { componentLabels } from "../../constants";
+
 export const MONITORING_NAMESPACE = "edge-monitoring";
 
 export const AGENT_NAME = "prometheus-agent";
@@ -50,9 +52,4 @@ export const remoteWriteUser = (siteId: string) => `site-${siteId}`;
 /** Hub user of the Grafana datasource and the hub's self-scrape (Prometheus basic auth has no per-user rights). */
 export const HUB_READER_USER = "reader";
 
-export const commonLabels = (siteId: string, component: string) => ({
-    "app.kubernetes.io/name": component,
-    "app.kubernetes.io/part-of": "edge-monitoring",
-    "app.kubernetes.io/managed-by": "edge-estate",
-    "edge-estate/site": siteId,
-});
+export const commonLabels = (siteId: string, component: string) => componentLabels(siteId, component, "edge-monitoring");

@@ -8,10 +8,11 @@ import type { Input } from "@pulumi/pulumi";
 import type { ContainerResources, EstateConfig, Versions } from "../../config/types";
 import { componentBudget, hubOf, type SitePlan } from "../../plan";
 import { toBytes } from "../../config/quantity";
+import { TEXTFILE_DIR } from "../backups/datastore";
 import type { KubeObject } from "../../k8s/apply";
 import { allDashboards } from "./dashboards";
 import { GRAFANA_DASHBOARD_DIR, grafanaDashboardProviders, grafanaDatasources, READER_PASSWORD_ENV } from "./grafana";
-import { monitoringImage } from "./images";
+import { pinnedImage as monitoringImage } from "../../pins";
 import {
     AGENT_NAME,
     commonLabels,
@@ -38,6 +39,7 @@ import {
     renderYaml,
 } from "./prometheus-config";
 import { alertRulesFile } from "./rules";
+import { siteLabels } from "../../constants";
 
 const NS = MONITORING_NAMESPACE;
 const NOBODY = 65534;
@@ -93,7 +95,7 @@ export function siteMonitoringObjects(plan: SitePlan, remoteWritePassword: Input
     );
     const prometheusImage = monitoringImage("prometheus", versions);
     return [
-        { apiVersion: "v1", kind: "Namespace", metadata: { name: NS, labels: { "app.kubernetes.io/managed-by": "edge-estate", "edge-estate/site": site.id } } },
+        { apiVersion: "v1", kind: "Namespace", metadata: { name: NS, labels: siteLabels(site.id) } },
         { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: AGENT_NAME, namespace: NS, labels: agentLabels } },
         {
             apiVersion: "rbac.authorization.k8s.io/v1",
@@ -184,7 +186,13 @@ export function siteMonitoringObjects(plan: SitePlan, remoteWritePassword: Input
                             {
                                 name: NODE_EXPORTER_NAME,
                                 image: monitoringImage("nodeExporter", versions),
-                                args: ["--path.rootfs=/host/root", `--web.listen-address=:${NODE_EXPORTER_PORT}`, "--collector.filesystem.mount-points-exclude=^/(dev|proc|sys|run/k3s|var/lib/kubelet/pods/.+)($|/)"],
+                                args: [
+                                    "--path.rootfs=/host/root",
+                                    `--web.listen-address=:${NODE_EXPORTER_PORT}`,
+                                    "--collector.filesystem.mount-points-exclude=^/(dev|proc|sys|run/k3s|var/lib/kubelet/pods/.+)($|/)",
+                                    // Certificate expiry and snapshot time, written on servers by the datastore-backup step.
+                                    `--collector.textfile.directory=/host/root${TEXTFILE_DIR}`,
+                                ],
                                 ports: [{ name: "metrics", containerPort: NODE_EXPORTER_PORT, hostPort: NODE_EXPORTER_PORT }],
                                 resources: exporterResources,
                                 livenessProbe: { httpGet: { path: "/", port: NODE_EXPORTER_PORT }, periodSeconds: 30 },

@@ -17,6 +17,12 @@ export const ALERT_THRESHOLDS = {
     /** Near budget: usage above this fraction of the container's limit (or of the host's memory). */
     nearBudgetRatio: 0.85,
     nearBudgetFor: "10m",
+    /** K3s certificates: alert this many days before the earliest one on a server expires (renewal needs a K3s restart). */
+    certificateWarningDays: 30,
+    certificateFor: "10m",
+    /** Datastore snapshots run every 6 h by default: a server whose newest snapshot is older than this has stopped. */
+    snapshotMaxAgeHours: 36,
+    snapshotStaleFor: "30m",
 } as const;
 
 export interface AlertRule {
@@ -50,12 +56,41 @@ export function siteDownRules(region: string, siteIds: string[]): AlertRule[] {
     }));
 }
 
+/** From the host metrics each K3s server writes for node-exporter's textfile collector (datastore-snapshot.sh). */
+export function certificateAndBackupRules(): AlertRule[] {
+    const t = ALERT_THRESHOLDS;
+    const byNode = "region, site, node";
+    return [
+        {
+            alert: "CertificateExpiringSoon",
+            expr: `min by (${byNode}) (edge_k3s_certificate_expiry_timestamp_seconds{job="${JOBS.nodeExporter}"}) - time() < ${t.certificateWarningDays} * 86400`,
+            for: t.certificateFor,
+            labels: { severity: "warning" },
+            annotations: {
+                summary: `A K3s certificate on {{ $labels.node }} (site {{ $labels.site }}) expires within ${t.certificateWarningDays} days`,
+                description: "The earliest K3s certificate on this server expires in {{ $value | humanizeDuration }}. K3s renews certificates only when it starts: rotate them wave by wave (docs/day2.md, certificate rotation).",
+            },
+        },
+        {
+            alert: "DatastoreSnapshotStale",
+            expr: `time() - max by (${byNode}) (edge_datastore_last_snapshot_timestamp_seconds{job="${JOBS.nodeExporter}"}) > ${t.snapshotMaxAgeHours} * 3600`,
+            for: t.snapshotStaleFor,
+            labels: { severity: "warning" },
+            annotations: {
+                summary: `No datastore snapshot on {{ $labels.node }} (site {{ $labels.site }}) for ${t.snapshotMaxAgeHours} hours`,
+                description: "The newest K3s datastore snapshot on this server is {{ $value | humanizeDuration }} old: the etcd snapshot schedule or the SQLite backup timer is not running (docs/day2.md, restore from snapshot).",
+            },
+        },
+    ];
+}
+
 export function alertRuleGroups(region: string, siteIds: string[]): RuleGroup[] {
     const t = ALERT_THRESHOLDS;
     const ratio = String(t.nearBudgetRatio);
     const pct = `${Math.round(t.nearBudgetRatio * 100)} %`;
     return [
         { name: "edge-site-heartbeat", rules: siteDownRules(region, siteIds) },
+        { name: "edge-certificates-and-backups", rules: certificateAndBackupRules() },
         {
             name: "edge-tracking-slo",
             rules: [

@@ -6,17 +6,14 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { LOCAL_IMAGE_REPOSITORY } from "../../constants";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..", "..", "..");
 /** Where `npm run build:wasm` writes the archive (relative to the project root). */
 export const DEFAULT_OCI_ARCHIVE = path.join("wasm-app", "dist", "logistics-system.oci.tar");
 /** Overrides the archive path (tests, or a CI job that built it elsewhere). */
 export const OCI_ARCHIVE_ENV = "EDGE_TRACKING_OCI_ARCHIVE";
-/**
- * Repository name the imported image gets in containerd. A name under a domain that is never a real registry:
- * if the image was not imported, the kubelet fails fast instead of pulling a look-alike from a public registry.
- */
-export const LOCAL_IMAGE_REPOSITORY = "edge-estate.local/logistics-system";
+export { LOCAL_IMAGE_REPOSITORY };
 
 export class ImageArchiveError extends Error {}
 

@@ -8,10 +8,9 @@ import { EDGE_STATE_DIR } from "../../host/steps";
 import { addonLabels, resourcesBlock, selectorLabels } from "../common";
 import { BROKER_NAME } from "../broker/objects";
 import { MQTT_PORT } from "../broker/config";
+import { WASM_RUNTIME_CLASS } from "../../constants";
 
 export const TRACKING_NAME = "tracking";
-/** The RuntimeClass K3s creates itself (manifests/runtimes.yaml); never create or own one. */
-export const WASM_RUNTIME_CLASS = "wasmedge";
 /** DATA_DIR inside the container, backed by a directory on the node. */
 export const TRACKING_DATA_DIR = "/data";
 export const TRACKING_HOST_DATA_DIR = `${EDGE_STATE_DIR}/tracking`;

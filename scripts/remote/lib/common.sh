@@ -37,3 +37,15 @@ request_k3s_restart() {
 k3s_unit() {
     if [[ "${EDGE_ROLE:-server}" == "agent" ]]; then echo k3s-agent; else echo k3s; fi
 }
+
+# snapshot_retention DIR PERCENT MIN MAX ESTIMATE_MIB: how many datastore snapshots of about ESTIMATE_MIB fit in
+# PERCENT of the filesystem holding DIR, clamped to MIN..MAX. Depends only on the disk, so it is stable per host.
+snapshot_retention() {
+    local dir="$1" pct="$2" min="$3" max="$4" est_mib="$5" size n
+    mkdir -p "$dir"
+    size="$(df -P -B1 "$dir" | awk 'NR == 2 { print $2 }')"
+    n=$((size * pct / 100 / (est_mib * 1024 * 1024)))
+    ((n < min)) && n="$min"
+    ((n > max)) && n="$max"
+    printf '%s\n' "$n"
+}

@@ -116,7 +116,8 @@ describe("add-ons in the prod stack", () => {
                 expect(script).toContain(`export IMAGE_DIGEST='${image.manifestDigest}'`);
                 expect(script).toContain(`export IMAGE_ARCHIVE_SHA256='${image.archiveSha256}'`);
                 // The copy waits for the host to be provisioned (its last own step, the one before the import).
-                const lastStep = all.filter((r) => r.parent === hostComponent.urn && r.type === "command:remote:Command").at(-2)!;
+                const hostCommands = all.filter((r) => r.parent === hostComponent.urn && r.type === "command:remote:Command");
+                const lastStep = hostCommands[hostCommands.indexOf(imp) - 1];
                 expect(dependsOn(copy, lastStep)).toBe(true);
                 // Re-provisioning the host (new id of its last step) re-runs the copy and the import.
                 expect(copy.inputs.triggers).toContain(`${lastStep.name}-id`);

@@ -5,10 +5,11 @@ import { describe, expect, it } from "vitest";
 import { ConfigError, validateEstateConfig } from "../../../components/config/validate";
 
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIBtOkeAnt/Rw0+62Yb0SgoTrHs3URH9kOpldwi0Ef00";
+// Two hosts: the monitoring hub does not fit the budget of one 4 GiB host (site-checks.ts).
 const base = () => ({
     region: "test-region",
     monitoring: { hubSite: "site-a" },
-    sites: [{ id: "site-a", city: "Testville", wave: 0, hosts: [{ id: "srv-a", address: "192.0.2.10", role: "server", hostKey: HOST_KEY }] as Record<string, unknown>[] }],
+    sites: [{ id: "site-a", city: "Testville", wave: 0, hosts: [{ id: "srv-a", address: "192.0.2.10", role: "server", hostKey: HOST_KEY }, { id: "wrk-a", address: "192.0.2.20", role: "agent", hostKey: HOST_KEY }] as Record<string, unknown>[] }],
 }) as Record<string, any>;
 
 const PAYLOADS = ["\n", "\u0000", '"', "'", "$(id)", "`id`", "../.."];

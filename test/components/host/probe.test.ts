@@ -51,8 +51,41 @@ describe("parseHostFacts", () => {
             k3sVersion: "v1.30.4+k3s1",
             shimPresent: true,
             hostKeyFingerprint: "SHA256:abc",
+            // An old fact script (or an agent) without the server lines: no datastore, no certificates, no snapshot.
+            datastore: "none",
+            certCount: 0,
+            certEarliestFile: "",
+            certEarliestNotAfter: "",
+            certProblem: "",
+            lastSnapshotAt: "",
+            lastSnapshotName: "",
         });
         expect(parseHostFacts(facts({ k3s: "", shim: "absent" }), "").k3sVersion).toBe("");
+    });
+
+    it("parses certificate lines (earliest wins), the datastore and the newest snapshot of a server", () => {
+        const text = [
+            facts({ end: undefined }),
+            "datastore=etcd",
+            "cert-tool=openssl",
+            "cert=server-ca.crt 2079417600",
+            "cert=serving-kube-apiserver.crt 1767225600",
+            "cert=etcd/peer-server-client.crt 1767312000",
+            "snapshot=1764547200 etcd-snapshot-srv-a-1764547200",
+            "end=ok",
+            "",
+        ].join("\n");
+        expect(parseHostFacts(text, "")).toMatchObject({
+            datastore: "etcd",
+            certCount: 3,
+            certEarliestFile: "serving-kube-apiserver.crt",
+            certEarliestNotAfter: "2026-01-01T00:00:00.000Z",
+            certProblem: "",
+            lastSnapshotAt: "2025-12-01T00:00:00.000Z",
+            lastSnapshotName: "etcd-snapshot-srv-a-1764547200",
+        });
+        expect(parseHostFacts(text.replace("cert-tool=openssl", "cert-tool=missing"), "").certProblem).toMatch(/openssl is not installed/);
+        expect(() => parseHostFacts(text.replace("cert=server-ca.crt 2079417600", "cert=server-ca.crt soon"), "")).toThrow(/cannot parse the certificate line "server-ca.crt soon"/);
     });
 
     it("refuses half-read or unready hosts instead of recording a bogus machine-id", () => {

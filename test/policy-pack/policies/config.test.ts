@@ -43,7 +43,7 @@ describe("policy config defaults", () => {
             Object.fromEntries(Object.entries(schema.properties).flatMap(([k, v]) => (v.default !== undefined ? [[k, v.default]] : [])));
         expect(() => resolveClassBudgetConfig(defaults(classBudgetSchema))).not.toThrow();
         expect(() => resolveSiteCapacityConfig(defaults(siteCapacitySchema))).not.toThrow();
-        expect(defaults(wasmRuntimeSchema)).toEqual({ runtimeClassName: "wasmedge", wasmImages: ["logistics-system"], wasmLabel: "edge-estate/runtime=wasm" });
+        expect(defaults(wasmRuntimeSchema)).toEqual({ runtimeClassName: "wasmedge", wasmImages: ["edge-estate.local/logistics-system"], wasmLabel: "edge-estate/runtime=wasm" });
     });
 
     it("every policy is mandatory by default, with unique names that are not the reserved 'all'", () => {

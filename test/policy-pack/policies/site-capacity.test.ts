@@ -24,7 +24,11 @@ function siteInfo(site: string, hosts: string): StackResource {
     };
 }
 
-const run = (resources: StackResource[], config = {}) => runStackPolicy(siteCapacityPolicy, resources, config).map((v) => v.message);
+// Most cases below are about requests; they switch the limit/request floor off (a huge ratio). The floor has
+// its own cases at the end, with the default ratio.
+const NO_FLOOR = { maxLimitRequestRatio: 1_000_000 };
+const run = (resources: StackResource[], config = {}) => runStackPolicy(siteCapacityPolicy, resources, { ...NO_FLOOR, ...config }).map((v) => v.message);
+const runDefault = (resources: StackResource[], config = {}) => runStackPolicy(siteCapacityPolicy, resources, config).map((v) => v.message);
 
 describe("site-capacity", () => {
     it("passes replicas x requests up to the allocatable of a one-server site and blocks one replica more", () => {
@@ -43,15 +47,24 @@ describe("site-capacity", () => {
         expect(v[0]).toContain("memory requests 2498Mi exceed the allocatable 2496Mi = 1 x (4Gi - 1600Mi)");
     });
 
-    it("counts DaemonSets once per host and reads the hosts from the site's edge-site-info ConfigMap", () => {
-        const base = [siteInfo("sz", "srv-a:server,wrk-a:agent,wrk-b:agent"), onSite("sz", "DaemonSet", "agent", "1"), onSite("sz", "Deployment", "api", "700m", { replicas: 3 })];
+    it("counts DaemonSets once per host, with the hosts from the stack's policy config", () => {
+        const sz = { sites: { sz: { servers: 1, agents: 2 } } };
+        const base = [onSite("sz", "DaemonSet", "agent", "1"), onSite("sz", "Deployment", "api", "700m", { replicas: 3 })];
         // 3 x 1 + 3 x 700m = 5100m = 1500m + 2 x 1800m
-        expect(run(base)).toEqual([]);
-        const over = run([...base, onSite("sz", "Pod", "probe", "1m")]);
+        expect(run(base, sz)).toEqual([]);
+        const over = run([...base, onSite("sz", "Pod", "probe", "1m")], sz);
         expect(over).toHaveLength(1);
-        expect(over[0]).toMatch(/^site sz \(1 server \+ 2 agents, from edge-system\/edge-site-info\): CPU requests 5101m exceed the allocatable 5100m = 1 x \(2 - 500m\) \+ 2 x \(2 - 200m\); largest: DaemonSet team\/agent 3 hosts x 1;/);
-        // Without the ConfigMap the same DaemonSet counts once (one server by default).
+        expect(over[0]).toMatch(/^site sz \(1 server \+ 2 agents, from policy config\): CPU requests 5101m exceed the allocatable 5100m = 1 x \(2 - 500m\) \+ 2 x \(2 - 200m\); largest: DaemonSet team\/agent 3 hosts x 1;/);
+        // Without the stack's topology the same DaemonSet counts once (one server by default).
         expect(run([onSite("sz", "DaemonSet", "agent", "1")])).toEqual([]);
+    });
+
+    it("a manifest that brings its own edge-site-info ConfigMap cannot inflate the site (topology is stack config only)", () => {
+        const api = onSite("sz", "Deployment", "api", "1", { replicas: 3 });
+        const v = run([siteInfo("sz", "a:server,b:agent,c:agent,d:agent,e:agent"), api]);
+        expect(v).toHaveLength(1);
+        expect(v[0]).toMatch(/^site sz \(1 server, from defaultSite\): CPU requests 3 exceed the allocatable 1500m/);
+        expect(run([siteInfo("sz", "a:server,b:agent,c:agent,d:agent,e:agent"), api], { sites: { sz: { servers: 1, agents: 1 } } })).toEqual([]);
     });
 
     it("counts Jobs and CronJobs by min(parallelism, completions), Pods and ReplicaSets by replicas", () => {
@@ -90,27 +103,28 @@ describe("site-capacity", () => {
     });
 
     it("blocks a pod that fits no single host even when the site total has room", () => {
-        const v = run([siteInfo("big", "a:server,b:server"), onSite("big", "Deployment", "fat", "1600m")]);
+        const v = run([onSite("big", "Deployment", "fat", "1600m")], { sites: { big: { servers: 2 } } });
         expect(v).toEqual([
-            "site big (2 servers, from edge-system/edge-site-info): one pod of Deployment team/fat requests CPU 1600m but the largest host has 1500m allocatable; it can never be scheduled",
+            "site big (2 servers, from policy config): one pod of Deployment team/fat requests CPU 1600m but the largest host has 1500m allocatable; it can never be scheduled",
         ]);
         // An agent has 1800m allocatable.
-        expect(run([siteInfo("big", "a:server,b:agent"), onSite("big", "Deployment", "fat", "1600m")])).toEqual([]);
+        expect(run([onSite("big", "Deployment", "fat", "1600m")], { sites: { big: { servers: 1, agents: 1 } } })).toEqual([]);
     });
 
     it("judges each site (provider) on its own and attributes the violation to that site's provider", () => {
-        const resources = [siteInfo("sh", "a:server,b:server,c:server,d:agent"), onSite("sh", "Deployment", "api", "1", { replicas: 6 }), onSite("hz", "Deployment", "api", "1", { replicas: 2 })];
-        const v = runStackPolicy(siteCapacityPolicy, resources);
+        const resources = [onSite("sh", "Deployment", "api", "1", { replicas: 6 }), onSite("hz", "Deployment", "api", "1", { replicas: 2 })];
+        const v = runStackPolicy(siteCapacityPolicy, resources, { ...NO_FLOOR, sites: { sh: { servers: 3, agents: 1 } } });
         expect(v).toHaveLength(1);
         expect(v[0].message).toMatch(/^site hz \(1 server, from defaultSite\): CPU requests 2 exceed/);
         expect(v[0].urn).toBe("urn:pulumi:test::edge-estate::pulumi:providers:kubernetes::hz-k8s");
     });
 
-    it("takes host capacity, reserves and host counts from config (config beats the ConfigMap)", () => {
-        const r = [siteInfo("sh", "a:server,b:agent"), onSite("sh", "Deployment", "api", "1", { replicas: 3 })];
-        expect(run(r)).toEqual([]); // 1500m + 1800m
+    it("takes host capacity, reserves and host counts from config", () => {
+        const r = [onSite("sh", "Deployment", "api", "1", { replicas: 3 })];
+        const sh = { sites: { sh: { servers: 1, agents: 1 } } };
+        expect(run(r, sh)).toEqual([]); // 1500m + 1800m
         expect(run(r, { sites: { sh: { servers: 1 } } })[0]).toContain("site sh (1 server, from policy config)");
-        expect(run(r, { k3sReserve: { agent: { cpu: "1" } } })[0]).toContain("allocatable 2500m = 1 x (2 - 500m) + 1 x (2 - 1)");
+        expect(run(r, { ...sh, k3sReserve: { agent: { cpu: "1" } } })[0]).toContain("allocatable 2500m = 1 x (2 - 500m) + 1 x (2 - 1)");
         expect(run([onSite("x", "Deployment", "api", "3")], { host: { cpu: "4" } })).toEqual([]);
         expect(run([onSite("x", "Deployment", "api", "1", { replicas: 3 })], { defaultSite: { servers: 2 } })).toEqual([]);
     });
@@ -135,7 +149,7 @@ describe("site-capacity", () => {
         expect(v[0]).toContain("CPU requests 1610m (at least: some values are not known yet) exceed the allocatable 1500m");
     });
 
-    it("reads host roles from the ConfigMap the program's own site builder writes", () => {
+    it("the program's own edge-site-info ConfigMap still lists host roles (for on-call tooling; the pack does not read it)", () => {
         const { config } = loadStackFile("Pulumi.prod.yaml");
         for (const site of config.sites) {
             const cm = siteFoundationObjects(planSite(config, site)).find((o) => o.kind === "ConfigMap" && o.metadata.name === SITE_INFO_NAME);
@@ -144,5 +158,50 @@ describe("site-capacity", () => {
             expect(hosts).toEqual({ servers: site.hosts.filter((h) => h.role === "server").length, agents: site.hosts.filter((h) => h.role === "agent").length });
         }
         expect(parseSiteInfoHosts("a:server,b:controller")).toBeUndefined();
+    });
+
+    it("counts what a container can really take: request, but at least limit / maxLimitRequestRatio (default 10)", () => {
+        const zeroReq = (name: string, replicas: number, cpu = "0") => ({
+            type: TYPE_OF.Deployment,
+            name,
+            props: workload("Deployment", { containers: [container("c", { requests: { cpu, memory: "0" }, limits: { cpu: "1", memory: "1Gi" } })] }, { name, replicas }),
+            provider: { name: "one-k8s" },
+        });
+        // 40 replicas with requests 0 (or 1m) and 1Gi limits on one host: 40 x 1Gi / 10 = 4Gi > 2496Mi.
+        for (const cpu of ["0", "1m"]) {
+            const v = runDefault([zeroReq("burst", 40, cpu)]);
+            expect(v.join("\n")).toMatch(/site one \(1 server, from defaultSite\): memory requests 4Gi exceed the allocatable 2496Mi/);
+            expect(v.join("\n")).toMatch(/site one \(1 server, from defaultSite\): CPU requests 4 exceed the allocatable 1500m/);
+        }
+        expect(runDefault([zeroReq("burst", 2)])).toEqual([]); // 2 x 100m, 2 x 102.4Mi
+        // The ratio is configurable: at 100 the same 40 pods count 40 x 10m / 40 x ~10Mi and fit.
+        expect(runDefault([zeroReq("burst", 40)], { maxLimitRequestRatio: 100 })).toEqual([]);
+        expect(() => runDefault([zeroReq("burst", 1)], { maxLimitRequestRatio: 0 })).toThrow(/maxLimitRequestRatio must be a whole number >= 1/);
+    });
+
+    it("adds the RuntimeClass overhead.podFixed of the pod's class (as the RuntimeClass admission controller does)", () => {
+        const rc = (podFixed: Record<string, string>): StackResource => ({
+            type: "kubernetes:node.k8s.io/v1:RuntimeClass",
+            name: "s-runtimeclass-kata",
+            props: { apiVersion: "node.k8s.io/v1", kind: "RuntimeClass", metadata: { name: "kata" }, handler: "kata", overhead: { podFixed } },
+            provider: { name: "s-k8s" },
+        });
+        const pods = (n: number): StackResource => ({
+            type: TYPE_OF.Deployment,
+            name: "vm",
+            props: workload("Deployment", { runtimeClassName: "kata", containers: [container("c", res("500m"))] }, { name: "vm", replicas: n }),
+            provider: { name: "s-k8s" },
+        });
+        expect(run([pods(3)])).toEqual([]); // 3 x 500m
+        const v = run([pods(3), rc({ cpu: "250m", memory: "120Mi" })]);
+        expect(v).toHaveLength(1);
+        expect(v[0]).toContain("CPU requests 2250m exceed the allocatable 1500m"); // 3 x (500m + 250m)
+        // Listed after the workload: order in the stack does not matter.
+        expect(run([rc({ cpu: "250m" }), pods(3)])[0]).toContain("CPU requests 2250m");
+    });
+
+    it("counts ReplicationControllers by replicas", () => {
+        expect(run([onSite("a", "ReplicationController", "rc", "500m", { replicas: 3 })])).toEqual([]);
+        expect(run([onSite("a", "ReplicationController", "rc", "500m", { replicas: 4 })])[0]).toContain("CPU requests 2 exceed");
     });
 });

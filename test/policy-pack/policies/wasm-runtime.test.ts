@@ -1,12 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { imageRepositoryName, wasmRuntimePolicy } from "../../../policy-pack/policies/wasm-runtime";
+import { wasmRuntimePolicy } from "../../../policy-pack/policies/wasm-runtime";
+import { constraintParameters } from "../../../components/addons/gatekeeper/policy";
+import { DEFAULT_WASM_IMAGES, DEFAULT_WASM_LABEL } from "../../../policy-pack/policies/config";
+import { loadStackFile } from "../../../components/config/load";
+import * as path from "node:path";
 import { checkWorkload, container, KINDS, OK_RES, UNKNOWN_STRING, workload } from "../helpers";
 
+// The tracking image as the program deploys it (imported archive), with and without tag or digest.
 const TRACKING_IMAGES = [
-    "registry.example.com/logistics-system@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
-    "logistics-system:0.1.0",
-    "docker.io/edge-estate/logistics-system",
-    "localhost:5000/logistics-system:v2@sha256:00",
+    "edge-estate.local/logistics-system@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+    "edge-estate.local/logistics-system:0.1.0",
+    "edge-estate.local/logistics-system",
 ];
 
 describe.each(KINDS)("wasm-images-use-wasmedge-runtime on %s", (kind) => {
@@ -22,9 +26,9 @@ describe.each(KINDS)("wasm-images-use-wasmedge-runtime on %s", (kind) => {
     });
 
     it("blocks a Wasm image with another runtime class, also in an init container", () => {
-        const v = checkWorkload(wasmRuntimePolicy, workload(kind, { runtimeClassName: "runc", initContainers: [container("seed", OK_RES, "logistics-system:1")] }));
+        const v = checkWorkload(wasmRuntimePolicy, workload(kind, { runtimeClassName: "runc", initContainers: [container("seed", OK_RES, "edge-estate.local/logistics-system:1")] }));
         expect(v).toHaveLength(1);
-        expect(v[0]).toContain('init container "seed" runs the Wasm image logistics-system:1 but the pod has runtimeClassName runc');
+        expect(v[0]).toContain('init container "seed" runs the Wasm image edge-estate.local/logistics-system:1 but the pod has runtimeClassName runc');
     });
 
     it("blocks a pod labelled edge-estate/runtime=wasm without the runtime class, whatever the image", () => {
@@ -41,15 +45,19 @@ describe.each(KINDS)("wasm-images-use-wasmedge-runtime on %s", (kind) => {
 });
 
 describe("wasm-images-use-wasmedge-runtime details", () => {
-    it("reads the repository name out of image references", () => {
-        expect(imageRepositoryName("registry.example.com:5000/a/b/logistics-system:1.2@sha256:ff")).toBe("logistics-system");
-        expect(imageRepositoryName("logistics-system")).toBe("logistics-system");
-        expect(imageRepositoryName("host:5000/logistics-system")).toBe("logistics-system");
-        expect(imageRepositoryName("acme/logistics-system-db:1")).toBe("logistics-system-db");
+    it("decides what is a Wasm image exactly as Gatekeeper does", () => {
+        // Same answer as Gatekeeper's EdgeWasmRuntimeClass: the same repositories, the same label.
+        const { config } = loadStackFile(path.join(__dirname, "..", "..", "..", "Pulumi.prod.yaml"));
+        const gk = constraintParameters(config).EdgeWasmRuntimeClass as { wasmRepositories: string[]; runtimeClassName: string };
+        expect(DEFAULT_WASM_IMAGES).toEqual(gk.wasmRepositories);
+        expect(DEFAULT_WASM_IMAGES).toEqual(["edge-estate.local/logistics-system"]);
+        expect(DEFAULT_WASM_LABEL).toBe("edge-estate/runtime=wasm");
+        // A look-alike name elsewhere is not the tracking image (Gatekeeper would not call it Wasm either).
+        expect(checkWorkload(wasmRuntimePolicy, workload("Deployment", { containers: [container("x", OK_RES, "registry.example.com/logistics-system:1")] }))).toEqual([]);
     });
 
     it("takes image names, runtime class and annotation from config", () => {
-        const cfg = { wasmImages: ["sensor-filter"], runtimeClassName: "wasmtime", wasmLabel: "acme.io/kind=wasm" };
+        const cfg = { wasmImages: ["docker.io/acme/sensor-filter"], runtimeClassName: "wasmtime", wasmLabel: "acme.io/kind=wasm" };
         const obj = (rc?: string) => workload("Deployment", { ...(rc ? { runtimeClassName: rc } : {}), containers: [container("f", OK_RES, "acme/sensor-filter:1")] });
         expect(checkWorkload(wasmRuntimePolicy, obj(), cfg)[0]).toContain("set spec.runtimeClassName: wasmtime");
         expect(checkWorkload(wasmRuntimePolicy, obj("wasmedge"), cfg)).toHaveLength(1);
@@ -62,7 +70,7 @@ describe("wasm-images-use-wasmedge-runtime details", () => {
     });
 
     it("during preview: unknown runtime class or image is not judged, known facts still are", () => {
-        expect(checkWorkload(wasmRuntimePolicy, workload("Deployment", { runtimeClassName: UNKNOWN_STRING, containers: [container("t", OK_RES, "logistics-system:1")] }))).toEqual([]);
-        expect(checkWorkload(wasmRuntimePolicy, workload("Deployment", { containers: [container("t", OK_RES, UNKNOWN_STRING), container("u", OK_RES, "logistics-system:1")] }))).toHaveLength(1);
+        expect(checkWorkload(wasmRuntimePolicy, workload("Deployment", { runtimeClassName: UNKNOWN_STRING, containers: [container("t", OK_RES, "edge-estate.local/logistics-system:1")] }))).toEqual([]);
+        expect(checkWorkload(wasmRuntimePolicy, workload("Deployment", { containers: [container("t", OK_RES, UNKNOWN_STRING), container("u", OK_RES, "edge-estate.local/logistics-system:1")] }))).toHaveLength(1);
     });
 });

@@ -48,12 +48,13 @@ function makeArtifacts() {
     };
 }
 
+// Two hosts: the monitoring hub does not fit one 4 GiB host's budget; the steps run for srv-a.
 function config(pins: { k3s: string; install: string; shim: string }, extra: Record<string, unknown> = {}): EstateConfig {
     return validateEstateConfig(
         {
             region: "test",
             monitoring: { hubSite: "site-a" },
-            sites: [{ id: "site-a", city: "Testville", wave: 0, hosts: [{ id: "srv-a", address: "192.0.2.10", role: "server", hostKey: generatedHostKey(1, "site-a", "srv-a") }] }],
+            sites: [{ id: "site-a", city: "Testville", wave: 0, hosts: [{ id: "srv-a", address: "192.0.2.10", role: "server", hostKey: generatedHostKey(1, "site-a", "srv-a") }, { id: "wrk-a", address: "192.0.2.20", role: "agent", hostKey: generatedHostKey(1, "site-a", "wrk-a") }] }],
             artifacts: {
                 arch,
                 k3sBaseUrl: `${base}/k3s`,

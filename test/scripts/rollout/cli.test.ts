@@ -28,17 +28,20 @@ describe("npm run rollout -- --dry-run", () => {
         expect(waves).toEqual([0, 1, 2]);
         let at = 0;
         for (const w of waves) {
-            const inWave = sites.filter((s) => s.wave === w);
+            // The plan lists sites and hosts in id order (validated config is canonical, whatever the file order).
+            const inWave = sites.filter((s) => s.wave === w).sort((a, b) => (a.id < b.id ? -1 : 1)).map((s) => ({ ...s, hosts: [...s.hosts].sort((a, b) => (a.id < b.id ? -1 : 1)) }));
             const header = lines.findIndex((l) => l.startsWith(`wave ${w}: `));
             expect(header).toBeGreaterThan(at);
             at = header;
             expect(lines[header]).toBe(`wave ${w}: ${inWave.length} sites, ${inWave.reduce((n, s) => n + s.hosts.length, 0)} hosts`);
-            inWave.forEach((s, i) => {
-                const row = lines[header + 1 + i].trim().split(/\s+/);
-                expect(row[0]).toBe(s.id);
+            // One row per site (in any order): its id, its hosts, the change.
+            const rows = lines.slice(header + 1, header + 1 + inWave.length).map((l) => l.trim().split(/\s+/));
+            expect(rows.map((r) => r[0]).sort()).toEqual(inWave.map((s) => s.id).sort());
+            for (const s of inWave) {
+                const row = rows.find((r) => r[0] === s.id)!;
                 expect(row.slice(1, 1 + s.hosts.length)).toEqual(s.hosts.map((h) => h.id));
-                expect(lines[header + 1 + i]).toContain("k3s v1.30.4+k3s1 -> v1.30.6+k3s1");
-            });
+                expect(row.slice(1 + s.hosts.length).join(" ")).toBe("k3s v1.30.4+k3s1 -> v1.30.6+k3s1");
+            }
         }
         // The gate's Prometheus defaults to the hub site's first server on the receiver's NodePort.
         const hub = sites.find((s) => s.id === (yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8")) as any).config["edge-estate:monitoring"].hubSite)!;

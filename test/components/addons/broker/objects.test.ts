@@ -3,7 +3,8 @@
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildAclFile, buildMosquittoConf, CONTAINER_PATHS, MQTT_PORT } from "../../../../components/addons/broker/config";
-import { buildBrokerObjects, mosquittoImage } from "../../../../components/addons/broker/objects";
+import { buildBrokerObjects } from "../../../../components/addons/broker/objects";
+import { pinnedImage } from "../../../../components/pins";
 import { loadStackFile } from "../../../../components/config/load";
 
 const root = path.join(__dirname, "..", "..", "..", "..");
@@ -24,7 +25,7 @@ describe("broker objects", () => {
     it("pins eclipse-mosquitto 2.0.18 by digest and refuses an unpinned version", () => {
         const c = of("Deployment").spec.template.spec.containers[0];
         expect(c.image).toBe("eclipse-mosquitto:2.0.18@sha256:d12c8f80dfc65b768bb9acecc7ef182b976f71fb681640b66358e5e0cf94e9e9");
-        expect(() => mosquittoImage("2.0.99")).toThrow(/versions\.mosquitto "2\.0\.99" has no pinned image digest/);
+        expect(() => pinnedImage("mosquitto", { mosquitto: "2.0.99" })).toThrow(/versions\.mosquitto: "2\.0\.99" has no pinned image digest/);
     });
 
     it("ships exactly the generated conf and ACL (no anonymous access, persistence on)", () => {

@@ -5,7 +5,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GATEKEEPER_CHART_REPO, GATEKEEPER_CHART_SHA256, gatekeeperChartSource, gatekeeperChartValues } from "../../../../components/addons/gatekeeper/chart";
+import { GATEKEEPER_CHART_REPO, gatekeeperChartSource, gatekeeperChartValues } from "../../../../components/addons/gatekeeper/chart";
+import { GATEKEEPER_CHART_SHA256 } from "../../../../components/pins";
 import { loadStackFile } from "../../../../components/config/load";
 import type { EstateConfig } from "../../../../components/config/types";
 

@@ -10,9 +10,9 @@ import {
     buildConstraintTemplates,
     constraintParameters,
     EXEMPT_NAMESPACES,
-    imageRepository,
     TEMPLATES,
 } from "../../../../components/addons/gatekeeper/policy";
+import { imageRepository } from "../../../../components/constants";
 import { siteMonitoringObjects } from "../../../../components/addons/monitoring/objects";
 import { localImageRef } from "../../../../components/addons/tracking/image";
 import { buildTrackingObjects } from "../../../../components/addons/tracking/objects";

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildBrokerObjects } from "../../../../components/addons/broker/objects";
 import { BROKER_CONTAINER, BROKER_DEPLOYMENT, TRACKING_POD_LABEL } from "../../../../components/addons/monitoring/names";
-import { monitoringImage, UnpinnedImageError } from "../../../../components/addons/monitoring/images";
+import { pinnedImage as monitoringImage, UnpinnedImageError } from "../../../../components/pins";
 import { hubMonitoringObjects, remoteWriteUrl, siteMonitoringObjects } from "../../../../components/addons/monitoring/objects";
 import { buildTrackingObjects } from "../../../../components/addons/tracking/objects";
 import { loadStackFile } from "../../../../components/config/load";

@@ -29,11 +29,67 @@ const cadvisor = (site: string, metric: string, container: string, values: strin
 const MiB = 2 ** 20;
 const GiB = 2 ** 30;
 
+const DAY = 86400;
+const certSeries = (site: string, file: string, notAfter: number, steps: number) => ({
+    series: `edge_k3s_certificate_expiry_timestamp_seconds{job="node-exporter", region="${REGION}", site="${site}", node="${site}-srv-a", file="${file}"}`,
+    values: `${notAfter}x${steps}`,
+});
+const certAlert = (site: string, remaining: string) => ({
+    exp_labels: { severity: "warning", region: REGION, site, node: `${site}-srv-a` },
+    exp_annotations: {
+        summary: `A K3s certificate on ${site}-srv-a (site ${site}) expires within 30 days`,
+        description: `The earliest K3s certificate on this server expires in ${remaining}. K3s renews certificates only when it starts: rotate them wave by wave (docs/day2.md, certificate rotation).`,
+    },
+});
+
 function unitTests() {
     return {
         rule_files: ["alerts.yml"],
         evaluation_interval: "1m",
         tests: [
+            {
+                // promtool's clock starts at 0, so a notAfter of 29 days is "29 days from now".
+                name: "CertificateExpiringSoon: the earliest certificate of a server decides; 29 days fires, 31 days does not, 30 days + 20 min starts firing 10 min after crossing",
+                interval: "1m",
+                input_series: [
+                    certSeries("site-a", "serving-kube-apiserver.crt", 29 * DAY, 60),
+                    certSeries("site-a", "server-ca.crt", 3650 * DAY, 60),
+                    certSeries("site-b", "serving-kube-apiserver.crt", 31 * DAY, 60),
+                    certSeries("site-c", "client-admin.crt", 30 * DAY + 20 * 60, 60),
+                ],
+                alert_rule_test: [
+                    { eval_time: "5m", alertname: "CertificateExpiringSoon", exp_alerts: [] },
+                    { eval_time: "15m", alertname: "CertificateExpiringSoon", exp_alerts: [certAlert("site-a", "28d 23h 45m 0s")] },
+                    { eval_time: "25m", alertname: "CertificateExpiringSoon", exp_alerts: [certAlert("site-a", "28d 23h 35m 0s")] },
+                    { eval_time: "35m", alertname: "CertificateExpiringSoon", exp_alerts: [certAlert("site-a", "28d 23h 25m 0s"), certAlert("site-c", "29d 23h 45m 0s")] },
+                ],
+            },
+            {
+                name: "DatastoreSnapshotStale: a server without a snapshot for 36 h fires; one snapshotting every 6 h stays silent",
+                // Samples every 5 min: no gaps within Prometheus' 5 min lookback, so `for` can hold.
+                interval: "5m",
+                input_series: [
+                    { series: `edge_datastore_last_snapshot_timestamp_seconds{job="node-exporter", region="${REGION}", site="site-a", node="site-a-srv-a"}`, values: "0x600" },
+                    // A new snapshot every 6 h (72 samples of 5 min each).
+                    { series: `edge_datastore_last_snapshot_timestamp_seconds{job="node-exporter", region="${REGION}", site="site-b", node="site-b-srv-a"}`, values: "0x71 21600x71 43200x71 64800x71 86400x71 108000x71 129600x71 151200x71" },
+                ],
+                alert_rule_test: [
+                    { eval_time: "35h", alertname: "DatastoreSnapshotStale", exp_alerts: [] },
+                    {
+                        eval_time: "38h",
+                        alertname: "DatastoreSnapshotStale",
+                        exp_alerts: [
+                            {
+                                exp_labels: { severity: "warning", region: REGION, site: "site-a", node: "site-a-srv-a" },
+                                exp_annotations: {
+                                    summary: "No datastore snapshot on site-a-srv-a (site site-a) for 36 hours",
+                                    description: "The newest K3s datastore snapshot on this server is 1d 14h 0m 0s old: the etcd snapshot schedule or the SQLite backup timer is not running (docs/day2.md, restore from snapshot).",
+                                },
+                            },
+                        ],
+                    },
+                ],
+            },
             {
                 name: "EdgeSiteDown: silent while a site sends, fires once 5 minutes pass after its last sample, and for a site never seen",
                 interval: "1m",
@@ -211,7 +267,7 @@ describe("alert rules", () => {
         writeYaml(path.join(dir, "alerts.yml"), alertRulesFile(REGION, SITES));
         const r = promtool(["check", "rules", "alerts.yml"], dir);
         expect(r.code, r.output).toBe(0);
-        expect(r.output).toContain(`SUCCESS: ${SITES.length + 5} rules found`);
+        expect(r.output).toContain(`SUCCESS: ${SITES.length + 7} rules found`);
     });
 
     it("fire and stay silent as specified in `promtool test rules`", () => {
