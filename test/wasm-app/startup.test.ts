@@ -71,5 +71,16 @@ describe("start-up and configuration", () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/not a tracking log \(bad header\); refusing to overwrite it/);
     expect(readFileSync(path.join(foreign, "events.log"), "utf8")).toBe("somebody else's file\n");
+    // Shorter than a header is no excuse: only the start of our own header (a crash while creating the log) is new.
+    const tiny = dir();
+    writeFileSync(path.join(tiny, "events.log"), "hi\n");
+    const refusedTiny = await Service.runToExit({ SITE_ID: "s" }, tiny);
+    expect(refusedTiny.code).toBe(1);
+    expect(readFileSync(path.join(tiny, "events.log"), "utf8")).toBe("hi\n");
+    const torn = dir();
+    writeFileSync(path.join(torn, "events.log"), "TRKL");
+    const fresh = await Service.start({ env: { SITE_ID: "s", MQTT_PORT: String(broker.port) }, dataDir: torn });
+    await fresh.kill();
+    expect(readFileSync(path.join(torn, "events.log"), "latin1")).toBe("TRKLOG1\n");
   });
 });

@@ -4,7 +4,7 @@
 import { fd_close, ERRNO_AGAIN } from "../abi/wasi";
 import { openTcp, bindListen, setIntOption, setNonblocking, acceptNonblocking, recvInto, sendFrom, shutdownBoth, shutdownWrite, SO_REUSEADDR } from "../abi/sockets";
 import { ByteBuf } from "../util/bytes";
-import { EventLoop, Pollable, NO_DEADLINE, loopNowMs, wakeNs } from "../net/loop";
+import { EventLoop, Pollable, NO_DEADLINE, loopNowMs, wakeNs, roundNo } from "../net/loop";
 import { HttpRequest, parseRequest, PARSE_INCOMPLETE, PARSE_OK, MAX_HEADER_BYTES, MAX_BODY_BYTES, METHOD_HEAD } from "./parser";
 import { route, writeError } from "./router";
 import { metrics } from "../metrics";
@@ -18,8 +18,10 @@ const MAX_ACCEPTS_PER_WAKE = 64;
 // Work one connection may do per wake-up. A client that pipelines thousands of requests without reading
 // gets them answered a batch at a time (the rest wait in its input buffer, and reading stops until they
 // are answered), so it cannot stall every other connection for the length of its pipeline.
-const MAX_REQUESTS_PER_WAKE = 16;
+const MAX_REQUESTS_PER_WAKE = 8;
 const INPUT_HIGH_WATER = MAX_HEADER_BYTES + MAX_BODY_BYTES + READ_CHUNK;
+/** A keep-alive connection quiet for this long counts as idle for the loop (see mayDefer). */
+const IDLE_CONNECTION_MS: i64 = 1000;
 
 export class HttpSettings {
   maxConnections: i32 = 1024;
@@ -83,6 +85,8 @@ export class HttpConnection extends Pollable {
   peerClosed: bool = false;     // write side shut; draining input until the peer closes
   readEof: bool = false;        // the peer sent EOF; answer what is buffered, then close
   backlog: bool = false;        // buffered input not yet processed (the per-wake-up budget ran out)
+  budgetRound: u32 = 0xFFFFFFFF; // the poll round budgetLeft belongs to
+  budgetLeft: i32 = 0;           // requests this connection may still answer in that round (read and write events share it)
   requestStartMs: i64 = -1;   // first byte of the request in progress
   lastActivityMs: i64;
   writeProgressMs: i64;
@@ -101,6 +105,13 @@ export class HttpConnection extends Pollable {
   // A backlog asks for FD_WRITE: a writable socket wakes the loop at once, so the next batch runs in the
   // next round, after every other ready connection had its turn.
   wantWrite(): bool { return this.out.length > 0 || this.backlog; }
+
+  // An idle keep-alive connection (nothing buffered, nothing in progress, quiet for a second) can wait for
+  // the loop's next sweep: its next request is then seen at most SWEEP_EVERY_MS later.
+  mayDefer(nowMs: i64): bool {
+    return this.lingerUntilMs < 0 && !this.closing && !this.backlog && this.out.length == 0 && this.inb.length == 0 &&
+      this.requestStartMs < 0 && nowMs - this.lastActivityMs >= IDLE_CONNECTION_MS;
+  }
 
   deadline(): i64 {
     if (this.lingerUntilMs >= 0) return this.lingerUntilMs;
@@ -171,10 +182,10 @@ export class HttpConnection extends Pollable {
 
   private process(): void {
     this.backlog = false;
-    let budget = MAX_REQUESTS_PER_WAKE;
+    if (this.budgetRound != roundNo) { this.budgetRound = roundNo; this.budgetLeft = MAX_REQUESTS_PER_WAKE; }
     while (!this.closing && this.inb.length > 0) {
-      if (budget == 0 || this.out.length >= OUT_HIGH_WATER) { this.backlog = true; return; }
-      budget--;
+      if (this.budgetLeft <= 0 || this.out.length >= OUT_HIGH_WATER) { this.backlog = true; return; }
+      this.budgetLeft--;
       const base = this.inb.readPtr;
       const len = this.inb.length;
       const r = parseRequest(base, len, this.req);

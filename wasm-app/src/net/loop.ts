@@ -9,6 +9,11 @@ import {
 export const NO_DEADLINE: i64 = i64.MAX_VALUE;
 const CLOCK_USERDATA: u64 = 0xFFFFFFFFFFFFFFFF;
 const IDLE_WAIT_MS: i64 = 60000;
+// WASI preview1 has no persistent interest set: every poll_oneoff hands the runtime the whole list, and
+// WasmEdge 0.14.1 makes one epoll_ctl per listed fd per call. With 2,000 idle keep-alive connections that
+// cost more than the requests themselves. So while the loop is busy, participants that say they may wait
+// (idle connections) are listed only every SWEEP_EVERY_MS; a quiet round (nothing dispatched) lists all.
+const SWEEP_EVERY_MS: i64 = 50;
 
 export abstract class Pollable {
   fd: u32 = 0;
@@ -22,7 +27,12 @@ export abstract class Pollable {
   abstract onTimer(nowMs: i64): void;
   /** poll_oneoff reported an error for this fd (e.g. it was closed under us). */
   abstract onPollError(errno: u32): void;
+  /** May this participant be left out of a busy round (checked at most every SWEEP_EVERY_MS)? */
+  mayDefer(nowMs: i64): bool { return false; }
 }
+
+/** Number of the current poll round (a participant's per-round budgets reset when it changes). */
+export let roundNo: u32 = 0;
 
 /** Monotonic clock of the current wake-up, shared by everything dispatched in it. */
 export let wakeNs: u64 = 0;
@@ -38,6 +48,9 @@ export class EventLoop {
   subs: ArrayBuffer = new ArrayBuffer(64 * <i32>SUBSCRIPTION_SIZE);
   events: ArrayBuffer = new ArrayBuffer(64 * <i32>EVENT_SIZE);
   out: ArrayBuffer = new ArrayBuffer(8);
+  /** the previous round dispatched at least one fd event */
+  busy: bool = false;
+  lastSweepMs: i64 = 0;
 
   add(p: Pollable): void {
     this.items.push(p);
@@ -68,8 +81,15 @@ export class EventLoop {
     const subs = changetype<usize>(this.subs);
     let n: u32 = 0;
     let nearest: i64 = NO_DEADLINE;
+    refreshClock();
+    const sweep = !this.busy || loopNowMs - this.lastSweepMs >= SWEEP_EVERY_MS;
+    if (sweep) this.lastSweepMs = loopNowMs;
+    let deferred = false;
     for (let i = 0; i < items.length; i++) {
       const p = items[i];
+      const d = p.deadline();
+      if (d < nearest) nearest = d;
+      if (!sweep && p.mayDefer(loopNowMs)) { deferred = true; continue; }
       if (p.wantRead()) {
         writeFdSub(subs + <usize>n * SUBSCRIPTION_SIZE, (<u64>i << 1), EVENTTYPE_FD_READ, p.fd);
         n++;
@@ -78,10 +98,9 @@ export class EventLoop {
         writeFdSub(subs + <usize>n * SUBSCRIPTION_SIZE, (<u64>i << 1) | 1, EVENTTYPE_FD_WRITE, p.fd);
         n++;
       }
-      const d = p.deadline();
-      if (d < nearest) nearest = d;
     }
-    refreshClock();
+    // Deferred participants are listed again at the next sweep at the latest.
+    if (deferred && this.lastSweepMs + SWEEP_EVERY_MS < nearest) nearest = this.lastSweepMs + SWEEP_EVERY_MS;
     let waitMs: i64 = nearest == NO_DEADLINE ? IDLE_WAIT_MS : nearest - loopNowMs;
     if (waitMs < 0) waitMs = 0;
     if (waitMs > IDLE_WAIT_MS) waitMs = IDLE_WAIT_MS;
@@ -98,7 +117,9 @@ export class EventLoop {
     const err = poll_oneoff(subs, evs, n, outp);
     if (err != 0) return false;
     const got = load<u32>(outp);
+    roundNo++;
     refreshClock();
+    let dispatched = false;
     for (let k: u32 = 0; k < got; k++) {
       const e = evs + <usize>k * EVENT_SIZE;
       const ud = load<u64>(e, 0);
@@ -109,6 +130,7 @@ export class EventLoop {
       if (p.closed) continue;
       const perr = <u32>load<u16>(e, 8);
       const type = load<u8>(e, 10);
+      dispatched = true;
       if (perr != 0) { p.onPollError(perr); continue; }
       if (type == EVENTTYPE_FD_READ) {
         const hangup = (load<u16>(e, 24) & EVENTRWFLAGS_HANGUP) != 0;
@@ -117,6 +139,7 @@ export class EventLoop {
         p.onWritable();
       }
     }
+    this.busy = dispatched;
     refreshClock();
     for (let i = 0; i < items.length; i++) {
       const p = items[i];

@@ -95,10 +95,11 @@ export class DurableLog {
     }
     if (data.length > 0) {
       let headerOk = data.length >= 8;
+      let prefixOk = true; // a short file must be the start of our header (a crash while creating the log)
       for (let i = 0; i < 8 && i < data.length; i++) {
-        if (<i32>data.byteAt(i) != HEADER.charCodeAt(i)) { headerOk = false; break; }
+        if (<i32>data.byteAt(i) != HEADER.charCodeAt(i)) { headerOk = false; prefixOk = false; break; }
       }
-      if (!headerOk && data.length >= 8) {
+      if (!headerOk && !prefixOk) {
         stats.error = LOG_NAME + " in DATA_DIR is not a tracking log (bad header); refusing to overwrite it";
         fd_close(fd);
         return stats;
@@ -149,12 +150,14 @@ export class DurableLog {
     const end = seekToEnd(<u32>afd);
     if (end < 0) { stats.error = "cannot seek in " + LOG_NAME + " (errno " + (-end).toString() + ")"; return stats; }
     if (good == 0) {
+      // A new log: the header and the file's directory entry become durable with the first commit (which
+      // syncs the directory, then the file), before anything is acknowledged; start-up pays no fsync.
+      // A crash before that leaves an empty or short file, which the next start treats as new.
       const h = new ByteBuf(8);
       h.writeAscii(HEADER);
-      let err = writeAll(<u32>afd, h.readPtr, 8);
-      if (err == 0) err = fd_sync(<u32>afd);
-      if (err == 0) err = fd_sync(this.dirfd); // the new file's directory entry
+      const err = writeAll(<u32>afd, h.readPtr, 8);
       if (err != 0) { stats.error = "cannot write " + LOG_NAME + " (errno " + err.toString() + ")"; return stats; }
+      this.dirSyncPending = true;
       good = 8;
     }
     this.size = good;
