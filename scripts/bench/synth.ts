@@ -21,6 +21,11 @@ import { runProgramUnderMocks } from "../synth/run";
 const root = path.resolve(__dirname, "..", "..");
 const TSX = path.join(root, "node_modules", ".bin", "tsx");
 const GNU_TIME = "/usr/bin/time";
+/** Node flags of the program, from Pulumi.yaml runtime.options.nodeargs (one place for the setting). */
+const PROGRAM_NODE_ARGS: string[] = (() => {
+    const m = /^\s+nodeargs:\s*(.+)$/m.exec(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8"));
+    return m ? m[1].trim().split(/\s+/) : [];
+})();
 
 interface Row {
     sites: number;
@@ -49,7 +54,8 @@ function parseArgs(argv: string[]) {
 }
 
 function runChild(file: string, out: string): Promise<{ stdout: string; stderr: string; code: number | null; wallMs: number }> {
-    const synthArgs = [path.join(root, "scripts", "synth.ts"), "--config-file", file, "--out", out];
+    // The same V8 setting `pulumi up` gets from Pulumi.yaml (runtime.options.nodeargs) and `npm run synth` uses.
+    const synthArgs = [...PROGRAM_NODE_ARGS, path.join(root, "scripts", "synth.ts"), "--config-file", file, "--out", out];
     const useTime = fs.existsSync(GNU_TIME);
     const [cmd, args] = useTime ? [GNU_TIME, ["-f", "__bench_peak_rss_kb=%M", TSX, ...synthArgs]] : [TSX, synthArgs];
     const started = Date.now();
@@ -76,7 +82,7 @@ async function programOnly(file: string) {
 
 function runProgramChild(file: string): Promise<{ resources: number; ms: number; maxRssMiB: number }> {
     return new Promise((resolve, reject) => {
-        const child = spawn(TSX, [__filename, PROGRAM_ONLY, file], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(TSX, [...PROGRAM_NODE_ARGS, __filename, PROGRAM_ONLY, file], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (d) => (stdout += d));
