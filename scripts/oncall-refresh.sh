@@ -8,14 +8,17 @@
 #    side of a dead site is skipped with a warning (skipUpdateUnreachable).
 # 2. `pulumi stack export -s <stack>` -> scripts/oncall/summarise.ts prints the summary.
 # Refresh only reads: running this twice in a row changes nothing on the hosts and the second summary shows the
-# same hosts (only the "... ago" times move). The full refresh log is kept in a temp file named at the end.
-# Exit codes: 0 summary printed, 1 refresh failed (the summary of the last good state is still printed), 2 usage.
+# same hosts (only the "... ago" times move). Nothing is left in the temp dir; when the refresh fails its full log
+# is kept (the path is printed).
+# Exit codes: 0 summary printed; 1 refresh failed (the summary of the last good state is still printed), the stack
+# cannot be exported (missing stack, not logged in), the pulumi CLI or the project's dependencies are missing;
+# 2 usage.
 set -euo pipefail
 
 usage() {
     echo "usage: $0 <stack> [extra pulumi refresh flags]" >&2
-    echo "  e.g. $0 cn-east" >&2
-    echo "       $0 cn-east --exclude 'urn:pulumi:cn-east::edge-estate::edge-estate:index:Estate\$edge-estate:index:Site::hz-xihu' --exclude-dependents" >&2
+    echo "  e.g. $0 prod" >&2
+    echo "       $0 prod --exclude 'urn:pulumi:prod::edge-estate::edge-estate:index:Estate\$edge-estate:index:Site::hz-xihu' --exclude-dependents" >&2
 }
 
 if [[ $# -lt 1 || $1 == -h || $1 == --help ]]; then
@@ -33,27 +36,37 @@ command -v pulumi >/dev/null || { echo "oncall-refresh: the pulumi CLI is not on
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
+if [[ ! -x "$repo/node_modules/.bin/tsx" ]]; then
+    echo "oncall-refresh: the project's dependencies are not installed: run 'npm ci' in $repo first (nothing was refreshed)" >&2
+    exit 1
+fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/oncall-refresh.XXXXXX")
 chmod 0700 "$work"
+trap 'rm -rf "$work"' EXIT
 log="$work/refresh.log"
 export_file="$work/stack-export.json"
 
-echo "==> pulumi refresh -s $stack (log: $log)"
+echo "==> pulumi refresh -s $stack"
 refresh_rc=0
 # Probe warnings go to stderr; keep both streams in the log and show them as they come.
 pulumi refresh --yes --skip-preview -s "$stack" "$@" 2>&1 | tee "$log" || refresh_rc=$?
 
 echo
 echo "==> pulumi stack export -s $stack"
-pulumi stack export -s "$stack" --file "$export_file"
+if ! pulumi stack export -s "$stack" --file "$export_file"; then
+    echo "!! oncall-refresh: cannot read stack '$stack' (pulumi stack export failed: is the stack name right, are you logged in to its backend? see pulumi's message above); no summary" >&2
+    exit 1
+fi
 chmod 0600 "$export_file"
 
 echo
 (cd "$repo" && npx --no-install tsx scripts/oncall/summarise.ts --stack "$stack" "$export_file")
 
 warnings=$(grep -c "edge-estate host probe" "$log" || true)
-echo "Probe warnings in the refresh log: $warnings (grep 'edge-estate host probe' $log)"
+echo "Probe warnings in the refresh log: $warnings"
 if [[ $refresh_rc -ne 0 ]]; then
-    echo "!! pulumi refresh exited $refresh_rc: the summary above is the state as far as the refresh got. See $log." >&2
+    kept=$(mktemp "${TMPDIR:-/tmp}/oncall-refresh-log.XXXXXX")
+    cp "$log" "$kept"
+    echo "!! pulumi refresh exited $refresh_rc: the summary above is the state as far as the refresh got. Full log: $kept" >&2
     exit 1
 fi

@@ -26,6 +26,7 @@ beforeAll(() => {
 set -euo pipefail
 printf '%s\\n' "$*" >>"${argLog}"
 if [[ $1 == stack && $2 == export ]]; then
+    if [[ -n "\${FAKE_EXPORT_FAIL:-}" ]]; then echo "error: no stack named 'prdo' found" >&2; exit 255; fi
     while [[ $# -gt 0 ]]; do
         if [[ $1 == --file ]]; then cp "${FIXTURE}" "$2"; exit 0; fi
         shift
@@ -87,6 +88,45 @@ describe("on-call runbooks", () => {
         expect(r.code).toBe(1);
         expect(r.out).toContain("edge-estate on-call summary for stack prod");
         expect(r.err).toContain("pulumi refresh exited 255");
+    }, 60_000);
+
+    it("oncall-refresh.sh: a stack that cannot be exported (missing stack, failed login) exits 1 with a summary line, not 255", () => {
+        const r = run(REFRESH, ["prdo"], { FAKE_EXPORT_FAIL: "1" });
+        expect(r.code).toBe(1);
+        expect(r.err).toContain("error: no stack named 'prdo' found");
+        expect(r.err).toContain("oncall-refresh: cannot read stack 'prdo' (pulumi stack export failed: is the stack name right, are you logged in");
+        expect(r.out).not.toContain("on-call summary");
+    }, 60_000);
+
+    it("oncall-refresh.sh: leaves no temp dir behind; a failed refresh keeps only its log, and says where", () => {
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "oncall-tmp-"));
+        try {
+            // (tsx keeps its compile cache, tsx-<uid>, in TMPDIR: that is not ours.)
+            const ours = () => fs.readdirSync(tmp).filter((e) => !/^tsx-\d+$/.test(e));
+            expect(run(REFRESH, ["prod"], { TMPDIR: tmp }).code).toBe(0);
+            expect(ours()).toEqual([]);
+            const failed = run(REFRESH, ["prod"], { TMPDIR: tmp, FAKE_REFRESH_RC: "255" });
+            const kept = /Full log: (\S+)/.exec(failed.err)?.[1];
+            expect(kept).toBeDefined();
+            expect(ours()).toEqual([path.basename(kept!)]);
+            expect(fs.readFileSync(kept!, "utf8")).toContain("edge-estate host probe hz-xihu/srv-a");
+        } finally {
+            fs.rmSync(tmp, { recursive: true, force: true });
+        }
+    }, 60_000);
+
+    it("oncall-refresh.sh: a clone without npm ci says so before touching anything", () => {
+        const clone = fs.mkdtempSync(path.join(os.tmpdir(), "oncall-clone-"));
+        try {
+            fs.mkdirSync(path.join(clone, "scripts"));
+            fs.copyFileSync(REFRESH, path.join(clone, "scripts", "oncall-refresh.sh"));
+            const r = run(path.join(clone, "scripts", "oncall-refresh.sh"), ["prod"]);
+            expect(r.code).toBe(1);
+            expect(r.err).toContain("the project's dependencies are not installed: run 'npm ci' in");
+            expect(r.calls).toEqual([]);
+        } finally {
+            fs.rmSync(clone, { recursive: true, force: true });
+        }
     }, 60_000);
 
     it("oncall-reprovision-host.sh: refreshes the probe, then targets exactly that host's probe and steps", () => {
