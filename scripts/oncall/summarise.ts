@@ -167,6 +167,17 @@ export function renderSummary(summary: StackSummary, stack: string): string {
     const hosts = summary.hosts;
     const sites = [...new Set(hosts.map((h) => h.site))];
     out.push(`edge-estate on-call summary for stack ${stack}: ${sites.length} sites, ${hosts.length} hosts probed`);
+    // Lead with what is wrong: a tired human reads the first lines only.
+    const siteHosts = (site: string) => hosts.filter((h) => h.site === site);
+    const badSites = sites.filter((s) => siteHosts(s).some((h) => h.condition !== "ok"));
+    const downSites = sites.filter((s) => siteHosts(s).every((h) => h.condition === "down"));
+    if (hosts.length) {
+        out.push(
+            badSites.length
+                ? `${badSites.length} of ${sites.length} sites need attention${downSites.length ? ` (${downSites.length} DOWN: ${downSites.join(", ")})` : ""}: ${badSites.filter((s) => !downSites.includes(s)).join(", ") || "see below"}; ${sites.length - badSites.length} ok`
+                : `all ${sites.length} sites ok`,
+        );
+    }
     if (hosts.length === 0) {
         out.push("No host probes in this state. Was the stack deployed before the day-2 probe existed? Run `pulumi up` once.");
     }
@@ -187,8 +198,8 @@ export function renderSummary(summary: StackSummary, stack: string): string {
     out.push("", `OK: ${ok.length} host${ok.length === 1 ? "" : "s"}`);
     for (const h of ok.filter((x) => x.details.length)) out.push(`  ${h.site.padEnd(w)}  ${h.host.padEnd(hw)}  - ${h.details.join("; ")}`);
 
-    out.push("", "Sites:");
-    for (const site of sites) {
+    out.push("", `Sites needing attention: ${badSites.length} of ${sites.length}${badSites.length ? "" : " (none)"}`);
+    for (const site of badSites) {
         const list = hosts.filter((h) => h.site === site);
         const bad = list.filter((h) => h.condition !== "ok");
         const down = list.filter((h) => h.condition === "down").length;
@@ -196,6 +207,7 @@ export function renderSummary(summary: StackSummary, stack: string): string {
         const counts = [...new Set(bad.map((h) => h.condition))].map((c) => `${bad.filter((h) => h.condition === c).length} ${c}`).join(", ");
         out.push(`  ${site.padEnd(w)}  ${verdict}${counts ? ` (${counts} of ${list.length} hosts)` : ` (${list.length} hosts)`}`);
     }
+    out.push(`Healthy sites: ${sites.length - badSites.length}`);
     if (summary.unprobedHosts.length) out.push("", `Hosts without a probe (run pulumi up once to add them): ${summary.unprobedHosts.join(", ")}`);
     const deadSites = sites.filter((s) => hosts.filter((h) => h.site === s).every((h) => h.condition === "down"));
     if (deadSites.length) {
@@ -224,6 +236,37 @@ export function hostUrns(resources: ExportResource[], site: string, host: string
 
 function knownHosts(resources: ExportResource[]): string[] {
     return [...new Set(resources.filter((r) => r.type === PROBE_TYPE || r.type === COMMAND_TYPE).map((r) => nameOf(r.urn).split(".").slice(0, 2).join("/")))].sort();
+}
+
+function editDistance(a: string, b: string): number {
+    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+    for (let j = 1; j <= b.length; j++) d[0][j] = j;
+    for (let i = 1; i <= a.length; i++)
+        for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    return d[a.length][b.length];
+}
+
+/** The closest names (edit distance at most a third of the name, best first), for "did you mean". */
+function closest(name: string, candidates: string[], n = 3): string[] {
+    const limit = Math.max(1, Math.floor(name.length / 3));
+    return candidates
+        .map((c) => ({ c, d: editDistance(name, c) }))
+        .filter((x) => x.d <= limit)
+        .sort((a, b) => a.d - b.d || a.c.localeCompare(b.c))
+        .slice(0, n)
+        .map((x) => x.c);
+}
+
+/** One short line: did you mean, and only the hosts of the site in question (never every host of the region). */
+export function unknownHostMessage(known: string[], site: string, host: string): string {
+    const sites = [...new Set(known.map((k) => k.split("/")[0]))];
+    if (!sites.includes(site)) {
+        const near = closest(site, sites);
+        return `no site ${site} in this stack${near.length ? `; did you mean ${near.join(" or ")}?` : ""} (${sites.length} sites${sites.length <= 10 ? `: ${sites.join(", ")}` : ""})`;
+    }
+    const own = known.filter((k) => k.startsWith(`${site}/`)).map((k) => k.slice(site.length + 1));
+    const near = closest(host, own);
+    return `no host ${host} on site ${site} in this stack${near.length ? `; did you mean ${near.join(" or ")}?` : ""} (hosts of ${site}: ${own.join(", ")})`;
 }
 
 const USAGE = "usage: summarise.ts [--stack NAME] EXPORT.json | summarise.ts --host-urns SITE HOST EXPORT.json";
@@ -270,10 +313,7 @@ export function main(argv: string[], io: Io = PROCESS_IO): number {
         if (urnsFor) {
             const [site, host] = urnsFor;
             const urns = hostUrns(resources, site, host);
-            if (!urns.probe && urns.commands.length === 0) {
-                const known = knownHosts(resources);
-                throw new ExportError(`no host ${host} on site ${site} in this stack; known hosts: ${known.length ? known.join(", ") : "none"}`);
-            }
+            if (!urns.probe && urns.commands.length === 0) throw new ExportError(unknownHostMessage(knownHosts(resources), site, host));
             if (urns.probe) io.out(`probe ${urns.probe}\n`);
             for (const c of urns.commands) io.out(`command ${c}\n`);
             return 0;

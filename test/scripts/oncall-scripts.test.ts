@@ -155,10 +155,10 @@ describe("on-call runbooks", () => {
         expect(up).toMatch(/^up -s prod --yes /);
     }, 60_000);
 
-    it("oncall-reprovision-host.sh: an unknown host fails naming the known ones; bad ids and options exit 2", () => {
+    it("oncall-reprovision-host.sh: an unknown host fails with did-you-mean and the hosts of that site only; bad ids and options exit 2", () => {
         const r = run(REPROVISION, ["prod", "sh-pudong", "srv-z"]);
         expect(r.code).toBe(1);
-        expect(r.err).toContain("no host srv-z on site sh-pudong in this stack; known hosts: hz-xihu/srv-a, sh-pudong/srv-a, sh-pudong/wrk-a");
+        expect(r.err).toContain("no host srv-z on site sh-pudong in this stack; did you mean srv-a? (hosts of sh-pudong: srv-a, wrk-a)");
         expect(r.calls.length).toBe(1);
         expect(run(REPROVISION, ["prod", "SH_Pudong", "srv-a"])).toMatchObject({ code: 2, err: expect.stringContaining("'SH_Pudong' is not a site/host id") });
         expect(run(REPROVISION, ["prod", "sh-pudong", "srv-a", "--now"])).toMatchObject({ code: 2, err: expect.stringContaining("unknown option '--now'") });

@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { HOST_PROBE_TYPE } from "../../../components/host/probe";
-import { analyse, type ExportResource, hostUrns, main, parseStackExport, PROBE_TYPE, renderSummary } from "../../../scripts/oncall/summarise";
+import { analyse, type ExportResource, type HostReport, hostUrns, main, parseStackExport, PROBE_TYPE, renderSummary, unknownHostMessage } from "../../../scripts/oncall/summarise";
 
 const FIXTURE = path.join(__dirname, "fixtures", "stack-export.json");
 const text = fs.readFileSync(FIXTURE, "utf8");
@@ -43,7 +43,9 @@ describe("on-call summary", () => {
         expect(out).toMatch(/DOWN \(state kept, nothing will be re-provisioned\): 1 host\n  hz-xihu    srv-a  10\.250\.\d+\.13:22\n\s+- unreachable since \d{4}-\d\d-\d\d \d\d:\d\dZ \(2 h ago\): connect ECONNREFUSED/);
         expect(out).toContain("fix: scripts/oncall-reprovision-host.sh cn-east sh-pudong srv-a\n");
         expect(out).toContain("fix: scripts/oncall-reprovision-host.sh cn-east sh-pudong wrk-a --force\n");
-        expect(out).toMatch(/Sites:\n  hz-xihu    DOWN \(1 down of 1 hosts\)\n  sh-pudong  NEEDS ATTENTION \(1 reimaged-pending, 1 drifted of 2 hosts\)/);
+        // The second line says what is wrong; the site list names only sites needing attention, healthy ones are a count.
+        expect(out.split("\n")[1]).toBe("2 of 2 sites need attention (1 DOWN: hz-xihu): sh-pudong; 0 ok");
+        expect(out).toMatch(/Sites needing attention: 2 of 2\n  hz-xihu    DOWN \(1 down of 1 hosts\)\n  sh-pudong  NEEDS ATTENTION \(1 reimaged-pending, 1 drifted of 2 hosts\)\nHealthy sites: 0\n/);
         expect(out).toContain("pulumi up -s cn-east --exclude '**::hz-xihu' --exclude '**::hz-xihu.*' --exclude '**::hz-xihu-*' --exclude-dependents\n");
         expect(out).not.toContain("careful:");
         expect(out).not.toMatch(/ciphertext|v1:|PRIVATE KEY|4dabf181/);
@@ -108,10 +110,11 @@ describe("on-call summary", () => {
         expect(cmds.some((l) => l.endsWith("::sh-pudong.srv-a.00-preflight"))).toBe(true);
     });
 
-    it("rejects an unknown host naming the known ones, bad files and bad usage with clear messages", () => {
+    it("rejects an unknown host or site with did-you-mean (never a line of every host), bad files and bad usage with clear messages", () => {
         const unknown = run(["--host-urns", "sh-pudong", "srv-z", FIXTURE]);
         expect(unknown.code).toBe(1);
-        expect(unknown.err).toBe("summarise: no host srv-z on site sh-pudong in this stack; known hosts: hz-xihu/srv-a, sh-pudong/srv-a, sh-pudong/wrk-a\n");
+        expect(unknown.err).toBe("summarise: no host srv-z on site sh-pudong in this stack; did you mean srv-a? (hosts of sh-pudong: srv-a, wrk-a)\n");
+        expect(run(["--host-urns", "sh-pudnog", "srv-a", FIXTURE]).err).toBe("summarise: no site sh-pudnog in this stack; did you mean sh-pudong? (2 sites: hz-xihu, sh-pudong)\n");
         const missing = run(["/nonexistent/export.json"]);
         expect(missing).toMatchObject({ code: 1, err: "summarise: cannot read /nonexistent/export.json: ENOENT\n" });
         const dir = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "summ-"));
@@ -125,5 +128,18 @@ describe("on-call summary", () => {
         }
         expect(run([]).code).toBe(2);
         expect(run(["--bogus", FIXTURE])).toMatchObject({ code: 2, err: expect.stringContaining("unknown option --bogus") });
+    });
+
+    it("a 100-site region with 3 problem sites leads with them and counts the 97 healthy ones", () => {
+        const hosts: HostReport[] = [];
+        for (let i = 0; i < 100; i++) hosts.push({ site: `site-${String(i).padStart(3, "0")}`, host: "srv-a", address: `10.0.${i}.11:22`, condition: i === 7 ? "down" : i === 42 || i === 77 ? "drifted" : "ok", details: [] } as unknown as HostReport);
+        const out = renderSummary({ hosts, unprobedHosts: [] }, "prod");
+        const lines = out.split("\n");
+        expect(lines[1]).toBe("3 of 100 sites need attention (1 DOWN: site-007): site-042, site-077; 97 ok");
+        expect(out).toContain("Healthy sites: 97\n");
+        expect(out).not.toMatch(/^\s+site-001\s/m);
+        const listed = lines.slice(lines.indexOf("Sites needing attention: 3 of 100") + 1, lines.indexOf("Healthy sites: 97"));
+        expect(listed.map((l) => l.trim().split(/\s+/)[0])).toEqual(["site-007", "site-042", "site-077"]);
+        expect(unknownHostMessage(hosts.map((h) => `${h.site}/${h.host}`), "site-07", "srv-a")).toBe("no site site-07 in this stack; did you mean site-007 or site-017 or site-027? (100 sites)");
     });
 });
