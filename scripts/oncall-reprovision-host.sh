@@ -12,33 +12,41 @@
 #    the machine-id did not change (for a host that drifted, e.g. K3s removed by hand). The step scripts are
 #    idempotent, so re-running them on a healthy host changes nothing there either.
 # Without --yes, pulumi shows the preview and asks before changing anything.
-# Exit codes: 0 done, 1 a pulumi command failed or the host is unknown, 2 usage.
+# Exit codes: 0 done; 1 a pulumi command failed, the stack cannot be exported, the host is unknown ("did you mean"),
+# or the CLI / the project's dependencies are missing; 2 usage.
 set -euo pipefail
 
 usage() {
     echo "usage: $0 <stack> <site> <host> [--force] [--yes]" >&2
-    echo "  e.g. $0 cn-east sh-pudong srv-a" >&2
+    echo "  e.g. $0 prod sh-pudong srv-a" >&2
 }
 
-if [[ $# -lt 3 ]]; then
-    usage
-    exit 2
-fi
-stack=$1 site=$2 host=$3
-shift 3
+# Options may come anywhere (before, between or after the three names); only the names are positional.
 force=false
 yes=()
+positional=()
 for arg in "$@"; do
     case $arg in
         --force) force=true ;;
         --yes) yes=(--yes) ;;
-        *)
-            echo "oncall-reprovision-host: unknown option '$arg'" >&2
+        -h | --help)
             usage
             exit 2
             ;;
+        -*)
+            echo "oncall-reprovision-host: unknown option '$arg' (options: --force, --yes)" >&2
+            usage
+            exit 2
+            ;;
+        *) positional+=("$arg") ;;
     esac
 done
+if [[ ${#positional[@]} -ne 3 ]]; then
+    echo "oncall-reprovision-host: expected <stack> <site> <host>, got ${#positional[@]} name(s)${positional[*]:+: ${positional[*]}}" >&2
+    usage
+    exit 2
+fi
+stack=${positional[0]} site=${positional[1]} host=${positional[2]}
 if [[ ! $stack =~ ^[A-Za-z0-9._/-]+$ ]]; then
     echo "oncall-reprovision-host: '$stack' is not a stack name" >&2
     exit 2
@@ -53,12 +61,19 @@ command -v pulumi >/dev/null || { echo "oncall-reprovision-host: the pulumi CLI 
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
+if [[ ! -x "$repo/node_modules/.bin/tsx" ]]; then
+    echo "oncall-reprovision-host: the project's dependencies are not installed: run 'npm ci' in $repo first (nothing was changed)" >&2
+    exit 1
+fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/oncall-reprovision.XXXXXX")
 chmod 0700 "$work"
 trap 'rm -rf "$work"' EXIT
 
 echo "==> looking up $site/$host in stack $stack"
-pulumi stack export -s "$stack" --file "$work/stack-export.json"
+if ! pulumi stack export -s "$stack" --file "$work/stack-export.json"; then
+    echo "!! oncall-reprovision-host: cannot read stack '$stack' (pulumi stack export failed: is the stack name right, are you logged in to its backend?); nothing was changed" >&2
+    exit 1
+fi
 if ! (cd "$repo" && npx --no-install tsx scripts/oncall/summarise.ts --host-urns "$site" "$host" "$work/stack-export.json") >"$work/urns"; then
     exit 1
 fi

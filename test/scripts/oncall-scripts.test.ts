@@ -162,6 +162,13 @@ describe("on-call runbooks", () => {
         expect(r.calls.length).toBe(1);
         expect(run(REPROVISION, ["prod", "SH_Pudong", "srv-a"])).toMatchObject({ code: 2, err: expect.stringContaining("'SH_Pudong' is not a site/host id") });
         expect(run(REPROVISION, ["prod", "sh-pudong", "srv-a", "--now"])).toMatchObject({ code: 2, err: expect.stringContaining("unknown option '--now'") });
+        // Flags before the names are fine; a wrong flag is blamed by name, not a misplaced word.
+        const early = run(REPROVISION, ["--force", "prod", "sh-pudong", "wrk-a"]);
+        expect(early.code, early.err).toBe(0);
+        expect(early.calls[2]).toContain("--replace");
+        expect(run(REPROVISION, ["--now", "prod", "sh-pudong", "srv-a"])).toMatchObject({ code: 2, err: expect.stringContaining("unknown option '--now' (options: --force, --yes)") });
+        expect(run(REPROVISION, ["prod", "sh-pudong"])).toMatchObject({ code: 2, err: expect.stringContaining("expected <stack> <site> <host>, got 2 name(s): prod sh-pudong") });
+        expect(run(REPROVISION, ["prdo", "sh-pudong", "srv-a"], { FAKE_EXPORT_FAIL: "1" })).toMatchObject({ code: 1, err: expect.stringContaining("cannot read stack 'prdo'") });
         expect(run(REPROVISION, ["prod"])).toMatchObject({ code: 2 });
     }, 60_000);
 });
