@@ -15,7 +15,8 @@ function commands(file: string): string[] {
     const text = fs.readFileSync(path.join(root, file), "utf8");
     const out: string[] = [];
     for (const m of text.matchAll(/```(?:sh|bash|shell)\n([\s\S]*?)```/g)) out.push(...m[1].split("\n").map((l) => l.replace(/\s+#.*$/, "").trim()).filter((l) => l && !l.startsWith("#")));
-    for (const m of text.matchAll(/`((?:npm run|npx tsx|scripts\/|pulumi (?:up|preview|refresh))[^`]*)`/g)) out.push(m[1]);
+    // Inline code counts as a command when it starts like one (a bare .ts path in a table is a file, not a command).
+    for (const m of text.matchAll(/`((?:npm run|npx tsx|scripts\/[\w/-]+\.sh|pulumi (?:up|preview|refresh))[^`]*)`/g)) out.push(m[1]);
     for (const m of text.matchAll(/^ {4}((?:npm run|npx tsx|scripts\/)[^\n]*)$/gm)) out.push(m[1].replace(/\s+#.*$/, "").trim());
     return out;
 }
