@@ -13,7 +13,7 @@ import { ConfigError, type RawEstateConfig, validateEstateConfig } from "./valid
 const PREFIX = `${PROJECT}:`;
 
 /** Config namespaces this program reads or whose providers it uses; any other namespace is a typo. */
-export const KNOWN_NAMESPACES = [PROJECT, "kubernetes", "command", "random", "pulumi"] as const;
+export const KNOWN_NAMESPACES = [PROJECT, "kubernetes", "command", "random", "tls", "pulumi"] as const;
 
 /** One `namespace:key` of a stack's config. */
 export interface ConfigEntry {
