@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { EstateShared } from "./addons";
+import { regionTlsCa } from "./addons/broker/tls";
 import { monitoringCredentials } from "./addons/monitoring";
 import { inspectOciArchive, ociArchivePath } from "./addons/tracking/image";
 import type { EstatePlan } from "./plan";
@@ -23,6 +24,7 @@ export class EdgeEstate extends pulumi.ComponentResource {
         const { config } = args.plan;
         const shared: EstateShared = {
             monitoring: monitoringCredentials(config, this),
+            regionTls: regionTlsCa(config.region, this),
             // Read and verified once for the region, not once per site.
             trackingArchive: config.tracking.registryImage ? undefined : inspectOciArchive(ociArchivePath()),
         };

@@ -17,6 +17,8 @@
  * | site Kubernetes provider | `<site>-k8s` |
  * | Kubernetes object | `<site>-<kind>-<namespace>-<name>` (cluster-scoped: `<site>-<kind>-<name>`) |
  * | K3s token | `<site>-k3s-token` |
+ * | K3s agent token | `<site>-k3s-agent-token` |
+ * | K3s cluster CA (key, certificate) | `<site>-k3s-<ca>-key`, `<site>-k3s-<ca>` (ca: server-ca, client-ca, request-header-ca) |
  * | MQTT client password | `<site>-mqtt-<class>` |
  * | remote-write password | `<region>-<site>-monitoring-remote-write` |
  * | hub reader password | `<region>-monitoring-hub-reader` |
@@ -58,6 +60,9 @@ export function objectResourceName(siteId: string, obj: { kind: string; metadata
 }
 
 export const k3sTokenName = (siteId: string): string => `${siteId}-k3s-token`;
+export const k3sAgentTokenName = (siteId: string): string => `${siteId}-k3s-agent-token`;
+export const k3sCaName = (siteId: string, ca: string): string => `${siteId}-k3s-${ca}`;
+export const k3sCaKeyName = (siteId: string, ca: string): string => `${siteId}-k3s-${ca}-key`;
 export const mqttPasswordName = (siteId: string, clientClass: string): string => `${siteId}-mqtt-${clientClass}`;
 export const remoteWritePasswordName = (region: string, siteId: string): string => `${region}-${siteId}-monitoring-remote-write`;
 export const hubReaderPasswordName = (region: string): string => `${region}-monitoring-hub-reader`;

@@ -18,6 +18,7 @@ export function missingAirgapArtifacts(config: EstateConfig): string[] {
 export function defineEstate(config: EstateConfig, sshPrivateKey: pulumi.Output<string>) {
     // ssh.acceptUnknownHostKeys: said on every preview and up, once per host that would accept any key.
     for (const w of unpinnedHostKeyWarnings(config)) pulumi.log.warn(w);
+    if (!config.devices) pulumi.log.warn("no device CA (edge-estate:devices): the brokers have no device listener and devices cannot connect; create one with npm run devices -- init");
     // Air gap: preview and synth say what `up` will refuse (index.ts stops `up` before this point).
     const missingArtifacts = missingAirgapArtifacts(config);
     if (missingArtifacts.length > 0) {

@@ -13,6 +13,7 @@ import { EDGE_SYSTEM_NAMESPACE } from "../site/objects";
 import type { SiteAddonArgs } from "./addon";
 import { backupHostSteps } from "./backups/steps";
 import { Broker } from "./broker";
+import type { RegionTlsCa } from "./broker/tls";
 import { Gatekeeper } from "./gatekeeper";
 import { Monitoring, type MonitoringCredentials, MonitoringHub } from "./monitoring";
 import { Tracking, trackingHostSteps } from "./tracking";
@@ -21,6 +22,8 @@ import type { OciArchiveInfo } from "./tracking/image";
 /** Estate-wide inputs of the add-ons, created once by the estate. */
 export interface EstateShared {
     monitoring: MonitoringCredentials;
+    /** The region TLS CA (listeners that leave the pod network). */
+    regionTls: RegionTlsCa;
     /** The tracking image archive, inspected once; undefined when a registry image is configured. */
     trackingArchive: OciArchiveInfo | undefined;
 }
@@ -47,7 +50,7 @@ export function deploySiteAddons(site: pulumi.Resource, args: SiteAddonArgs & { 
     // Gatekeeper first, but nothing waits on it: admission applies to whatever comes after it is ready, and the
     // audit reports anything admitted before.
     const gatekeeper = new Gatekeeper(addonResourceName(id, "gatekeeper"), base, opts);
-    const broker = new Broker(addonResourceName(id, "broker"), { ...base, namespace: EDGE_SYSTEM_NAMESPACE }, opts);
+    const broker = new Broker(addonResourceName(id, "broker"), { ...base, namespace: EDGE_SYSTEM_NAMESPACE, regionTls: shared.regionTls }, opts);
     const imports = [...args.hosts.values()].flatMap((h) => [...h.extras.entries()].filter(([name]) => name === "import-image").map(([, cmd]) => cmd));
     const tracking = new Tracking(
         addonResourceName(id, "tracking"),

@@ -169,3 +169,9 @@ export const ARTIFACT_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
 export function isArtifactName(name: string): boolean {
     return ARTIFACT_NAME.test(name) && !name.includes("..") && name.length <= 200;
 }
+
+/** One PEM block of the given label, base64 body in lines, nothing else (the only config values with newlines). */
+export function isPemBlock(s: string, label: "CERTIFICATE" | "X509 CRL"): boolean {
+    const re = new RegExp(`^-----BEGIN ${label}-----\\n([A-Za-z0-9+/=]{1,76}\\n)+-----END ${label}-----\\n?$`);
+    return re.test(s);
+}

@@ -167,6 +167,14 @@ export interface BackupsConfig {
     maxRetention: number;
 }
 
+/** Device identity: the region device CA (operator-held, `npm run devices`); only its certificate and CRL are here. */
+export interface DevicesConfig {
+    /** PEM of the device CA certificate: the broker's device listener accepts client certificates it signed. */
+    caCert: string;
+    /** PEM of the CA's current CRL (revoked devices); optional until the first revocation. */
+    crl?: string;
+}
+
 export interface EstateConfig {
     project: string;
     region: string;
@@ -178,6 +186,8 @@ export interface EstateConfig {
     tracking: TrackingConfig;
     monitoring: MonitoringConfig;
     rollout: RolloutConfig;
+    /** Unset = no device CA yet: the broker has no device listener and devices cannot connect. */
+    devices?: DevicesConfig;
     healthGate: HealthGateConfig;
     backups: BackupsConfig;
     /** SSH connection tuning for hosts that are still booting. */

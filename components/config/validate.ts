@@ -6,7 +6,7 @@
 import { isIP } from "node:net";
 import { DEFAULT_ARTIFACTS, DEFAULT_BACKUPS, DEFAULT_BUDGET, DEFAULT_HEALTH_GATE, DEFAULT_SSH, DEFAULT_TRACKING, DEFAULT_VERSIONS, PROJECT } from "./defaults";
 import { ARTIFACT_CHECKSUMS as DEFAULT_CHECKSUMS } from "../pins";
-import { escapeControls, findControlCharacters, isLabelValue, isQualifiedName, keySegment, parseBaseUrl, parseDirectory, parseHostKey, parseTaint } from "./grammar";
+import { escapeControls, findControlCharacters, isLabelValue, isPemBlock, isQualifiedName, keySegment, parseBaseUrl, parseDirectory, parseHostKey, parseTaint } from "./grammar";
 import { nodeLabelKeyProblem } from "./node-labels";
 import { siteBudgetProblems, trackingPlacementProblems } from "./site-checks";
 import { isQuantity, toBytes, toMilliCpu } from "./quantity";
@@ -73,6 +73,7 @@ const TOP_LEVEL_KEYS = [
     "healthGate",
     "backups",
     "ssh",
+    "devices",
 ] as const;
 
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
@@ -390,7 +391,9 @@ function validateDirectory(c: Collector, key: string, v: unknown, def: string): 
 
 /** Every string in the stack, wherever it sits: control characters (newline, NUL, ESC...) are refused outright. */
 function refuseControlCharacters(c: Collector, raw: RawEstateConfig) {
-    for (const f of findControlCharacters(raw)) c.add(f.key, `${show(f.value)} contains a control character (newline, NUL, ...); no config value may`);
+    // The PEM values under devices are held to their own grammar (newlines between base64 lines only).
+    const pem: Record<string, "CERTIFICATE" | "X509 CRL"> = { "devices.caCert": "CERTIFICATE", "devices.crl": "X509 CRL" };
+    for (const f of findControlCharacters(raw)) if (!(pem[f.key] && isPemBlock(f.value, pem[f.key]))) c.add(f.key, `${show(f.value)} contains a control character (newline, NUL, ...); no config value may`);
 }
 
 /**
@@ -406,6 +409,20 @@ function requireHostKeys(c: Collector, sites: SiteConfig[], acceptUnknown: boole
                     `sites[id=${s.id}].hosts[id=${h.id}].hostKey`,
                     `is required: without it the SSH connection accepts any host key and a machine in the path gets the K3s token; collect keys with \`npm run host-keys -- --stack <name>\` (or set ssh.acceptUnknownHostKeys: true, loudly reported on every run)`,
                 );
+}
+
+/** devices: the device CA certificate (PEM) and its optional CRL (PEM), nothing else. */
+function validateDevices(c: Collector, raw: unknown): EstateConfig["devices"] {
+    if (raw === undefined || raw === null) return undefined;
+    const d = c.object("devices", raw);
+    if (!d) return undefined;
+    c.unknownKeys("devices", d, ["caCert", "crl"]);
+    const caCert = c.string("devices.caCert", d.caCert, { required: true, what: "the PEM certificate of the region device CA (npm run devices -- init prints it)" });
+    if (caCert !== undefined && !isPemBlock(caCert, "CERTIFICATE")) c.add("devices.caCert", `${show(caCert)} is not one PEM CERTIFICATE block`);
+    const crl = c.string("devices.crl", d.crl);
+    if (crl !== undefined && !isPemBlock(crl, "X509 CRL")) c.add("devices.crl", `${show(crl)} is not one PEM X509 CRL block`);
+    if (caCert === undefined) return undefined;
+    return { caCert, ...(crl !== undefined ? { crl } : {}) };
 }
 
 /** One warning per host that connects without a pinned key (only when ssh.acceptUnknownHostKeys is true). */
@@ -620,6 +637,7 @@ export function validateEstateConfig(raw: RawEstateConfig, opts: ValidateOptions
         else c.add("ssh.acceptUnknownHostKeys", `${show(sshRaw.acceptUnknownHostKeys)} must be true or false`);
     }
     requireHostKeys(c, sites, acceptUnknownHostKeys);
+    const devices = validateDevices(c, raw.devices);
     const ssh = {
         acceptUnknownHostKeys,
         dialErrorLimit: c.integer("ssh.dialErrorLimit", sshRaw.dialErrorLimit, -1, 1000, DEFAULT_SSH.dialErrorLimit) ?? DEFAULT_SSH.dialErrorLimit,
@@ -641,6 +659,7 @@ export function validateEstateConfig(raw: RawEstateConfig, opts: ValidateOptions
         healthGate,
         backups,
         ssh,
+        ...(devices ? { devices } : {}),
     };
     // Whole-config checks (site-checks.ts): placements and budgets, every site at once.
     for (const p of [...trackingPlacementProblems(config, isObject(raw.tracking) && raw.tracking.replicas !== undefined), ...siteBudgetProblems(config)]) c.add(p.key, p.message);

@@ -10,6 +10,7 @@ import * as path from "node:path";
 import type { EstateConfig, HostConfig } from "../config/types";
 import { artifactPushName, probeResourceName, stepResourceName } from "../naming";
 import type { SitePlan } from "../plan";
+import type { ClusterTrust } from "../site/cluster-trust";
 import { HostProbe } from "./probe";
 import { remoteCommandLine } from "./remote-script";
 import { EDGE_STATE_DIR, type ExtraHostStep, hostArtifacts, planHostSteps, renderExtraStep, renderStep } from "./steps";
@@ -17,8 +18,8 @@ import { EDGE_STATE_DIR, type ExtraHostStep, hostArtifacts, planHostSteps, rende
 export interface EdgeHostArgs {
     plan: SitePlan;
     host: HostConfig;
-    /** The site's K3s token (secret); fed to the k3s-config step on stdin only. */
-    k3sToken: pulumi.Output<string>;
+    /** The site's cluster CA and join tokens (secret); fed to the k3s-config step on stdin only. */
+    trust: ClusterTrust;
     sshPrivateKey: pulumi.Output<string>;
     /** Runs before this host's first step (joining nodes wait for the first server). */
     after?: pulumi.Resource[];
@@ -36,6 +37,16 @@ export function sshConnection(config: EstateConfig, host: HostConfig, privateKey
         dialErrorLimit: config.ssh.dialErrorLimit,
         perDialTimeout: config.ssh.perDialTimeout,
     };
+}
+
+/**
+ * What the k3s-config step reads on stdin: line 1 the host's join token (servers the server token, agents the
+ * agent token), line 2 the agent token servers accept (empty on agents), then on the first server only the
+ * cluster CA files ("<file> <base64>" lines). Secret as a whole.
+ */
+export function joinStdin(trust: ClusterTrust, host: HostConfig, firstServerId: string): pulumi.Output<string> {
+    if (host.role === "agent") return pulumi.secret(pulumi.interpolate`${trust.agentToken}\n\n`);
+    return pulumi.secret(pulumi.interpolate`${trust.serverToken}\n${trust.agentToken}\n${host.id === firstServerId ? trust.caBundle : ""}`);
 }
 
 export class EdgeHost extends pulumi.ComponentResource {
@@ -103,7 +114,7 @@ export class EdgeHost extends pulumi.ComponentResource {
                 {
                     connection,
                     create: remoteCommandLine(renderStep(site, host, step), host.user),
-                    ...(step.stdinToken ? { stdin: pulumi.secret(pulumi.interpolate`${args.k3sToken}\n`) } : {}),
+                    ...(step.stdinToken ? { stdin: joinStdin(args.trust, host, plan.firstServer.id) } : {}),
                     // Steps that touch a secret never stream output to the CLI log.
                     logging: secret ? "none" : "stdoutAndStderr",
                     addPreviousOutputInEnv: false,

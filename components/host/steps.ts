@@ -52,6 +52,8 @@ export function k3sConfigYaml(plan: SitePlan, host: HostConfig): string {
     doc["kubelet-arg"] = [`system-reserved=cpu=${reserve.cpu},memory=${Math.floor(toBytes(reserve.memory) / 2 ** 20)}Mi`];
     if (host.role === "server") {
         doc["tls-san"] = [host.address];
+        // Secrets at rest in the datastore are encrypted (AES-CBC key K3s generates and keeps in bootstrap data).
+        doc["secrets-encryption"] = true;
         doc["disable"] = ["traefik", "servicelb"];
         // 0600: the admin kubeconfig is cluster-admin; never world-readable.
         doc["write-kubeconfig-mode"] = "0600";
@@ -195,7 +197,7 @@ export function renderStep(site: SiteConfig, host: HostConfig, step: HostStep): 
         env: step.env,
         header: [
             `edge-estate step ${step.order}-${step.name} for host ${host.id} (${host.role}) of site ${site.id}; source: scripts/remote/${step.file}`,
-            step.stdinToken ? "stdin: the site's K3s token (secret)" : "stdin: none",
+            step.stdinToken ? "stdin: the host's K3s join token, the agent token (servers), the cluster CA files (first server) - secret" : "stdin: none",
             ...(step.secretStdout ? ["stdout: secret (kubeconfig), never logged"] : []),
         ],
     });

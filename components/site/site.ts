@@ -1,15 +1,15 @@
 /**
- * One city site: the K3s token, its hosts (first server, then joining servers and agents, each owning its own
+ * One city site: the cluster CA and K3s tokens (cluster-trust.ts), its hosts (first server, then joining servers and agents, each owning its own
  * commands), the site's own Kubernetes provider, the foundation objects and one component per add-on.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { addonHostSteps, deploySiteAddons, type EstateShared, type SiteAddons } from "../addons";
 import { EdgeHost } from "../host/host";
 import { applyObjects } from "../k8s/apply";
-import { hostResourceName, k3sTokenName, providerResourceName } from "../naming";
+import { hostResourceName, providerResourceName } from "../naming";
 import type { SitePlan } from "../plan";
+import { siteClusterTrust } from "./cluster-trust";
 import { externalKubeconfig } from "./kubeconfig";
 import { siteFoundationObjects } from "./objects";
 
@@ -32,11 +32,11 @@ export class EdgeSite extends pulumi.ComponentResource {
         const { plan, shared } = args;
         const { config, site, firstServer } = plan;
 
-        const token = new random.RandomPassword(k3sTokenName(site.id), { length: 48, special: false }, { parent: this });
-        const k3sToken = pulumi.secret(token.result);
+        // The cluster CA and both join tokens are the program's: secure token form from the first start.
+        const trust = siteClusterTrust(site.id, config.region, this);
 
         const hosts = new Map<string, EdgeHost>();
-        const hostArgs = (host: typeof firstServer) => ({ plan, host, k3sToken, sshPrivateKey: args.sshPrivateKey, extraSteps: addonHostSteps(plan, host, shared) });
+        const hostArgs = (host: typeof firstServer) => ({ plan, host, trust, sshPrivateKey: args.sshPrivateKey, extraSteps: addonHostSteps(plan, host, shared) });
         const first = new EdgeHost(hostResourceName(site.id, firstServer.id), hostArgs(firstServer), { parent: this });
         hosts.set(firstServer.id, first);
         // Joining servers and agents need the first server's API up; they do not depend on each other.

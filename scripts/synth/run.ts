@@ -58,6 +58,10 @@ export async function runProgramUnderMocks(config: EstateConfig, stack: string, 
                     const digest = createHash("sha512").update(args.name).digest("base64").replace(/[^A-Za-z0-9]/g, ".");
                     state.bcryptHash = secretEnvelope(`$2a$10$${digest.slice(0, 53)}`);
                 }
+                // @pulumi/tls under mocks: a well-formed stand-in PEM per resource (the real one comes from the provider at up).
+                if (args.type === "tls:index/privateKey:PrivateKey") state.privateKeyPem = secretEnvelope(`-----BEGIN PRIVATE KEY-----\n${SYNTH_SECRET_MARKER}-${args.name}\n-----END PRIVATE KEY-----\n`);
+                if (args.type === "tls:index/selfSignedCert:SelfSignedCert" || args.type === "tls:index/locallySignedCert:LocallySignedCert")
+                    state.certPem = `-----BEGIN CERTIFICATE-----\nsynth-stand-in-${Buffer.from(args.name).toString("base64")}\n-----END CERTIFICATE-----\n`;
                 if (args.type === "command:remote:Command") state.stdout = /-kubeconfig$/.test(args.name) ? secretEnvelope(`${SYNTH_SECRET_MARKER}-kubeconfig`) : "";
                 Object.assign(state, options.state?.(args));
                 return { id: options.id?.(args) ?? `${args.name}-id`, state };

@@ -65,6 +65,9 @@ describe("estate under mocks", () => {
             [
                 "edge-estate:index:Host",
                 "random:index/randomPassword:RandomPassword",
+                // The site's cluster CAs (components/site/cluster-trust.ts).
+                "tls:index/privateKey:PrivateKey",
+                "tls:index/selfSignedCert:SelfSignedCert",
                 "pulumi:providers:kubernetes",
                 "kubernetes:core/v1:Namespace:edge-system",
                 "kubernetes:core/v1:ConfigMap:edge-site-info",

@@ -10,9 +10,12 @@
  */
 import { createHmac, pbkdf2Sync } from "node:crypto";
 
+/** In-cluster listener (pod network only): the tracking service and monitoring, password auth. */
 export const MQTT_PORT = 1883;
-/** Device-facing NodePort (servicelb is disabled on the sites, so no LoadBalancer). */
-export const MQTT_DEVICE_NODE_PORT = 31883;
+/** Device listener: TLS, a client certificate from the region device CA required, the certificate is the identity. */
+export const MQTTS_DEVICE_PORT = 8883;
+/** Device-facing NodePort of the TLS listener (servicelb is disabled on the sites, so no LoadBalancer). */
+export const MQTT_DEVICE_NODE_PORT = 30883;
 
 /** Events a disconnected tracking session may have queued before the broker drops the overflow. */
 export const BROKER_MAX_QUEUED_MESSAGES = 100_000;
@@ -36,6 +39,8 @@ export interface MosquittoPaths {
     secretDir: string;
     /** Persistence directory (a volume in the cluster), with trailing slash added here. */
     dataDir: string;
+    /** Directory holding the TLS material of the device listener (a Secret in the cluster). */
+    tlsDir: string;
 }
 
 /** Where the files live inside the eclipse-mosquitto container. */
@@ -43,7 +48,11 @@ export const CONTAINER_PATHS: MosquittoPaths = {
     configDir: "/mosquitto/config",
     secretDir: "/mosquitto/secret",
     dataDir: "/mosquitto/data",
+    tlsDir: "/mosquitto/tls",
 };
+
+/** File names under tlsDir: the broker's certificate chain and key, the device CA and its CRL. */
+export const TLS_FILES = { cert: "server.crt", key: "server.key", deviceCa: "device-ca.crt", crl: "device-crl.pem" } as const;
 
 export interface MosquittoConfOptions {
     siteId: string;
@@ -51,17 +60,18 @@ export interface MosquittoConfOptions {
     port: number;
     /** Listen address; unset = all interfaces (the pod). Tests bind 127.0.0.1. */
     bindAddress?: string;
+    /** The device TLS listener's port; unset = no device listener (no device CA configured). */
+    devicePort?: number;
+    /** The device CA has a CRL to enforce (revoked devices). */
+    crl?: boolean;
 }
 
 export function buildMosquittoConf(o: MosquittoConfOptions): string {
     const dataDir = o.paths.dataDir.endsWith("/") ? o.paths.dataDir : `${o.paths.dataDir}/`;
     return [
         `# Mosquitto for edge-estate site ${o.siteId}. Generated; local edits are overwritten.`,
-        "# One listener, global settings: the same auth and ACL for every client.",
-        "per_listener_settings false",
-        "allow_anonymous false",
-        `password_file ${o.paths.secretDir}/passwd`,
-        `acl_file ${o.paths.configDir}/acl`,
+        "# Two listeners with their own auth: in-cluster clients by password, devices by client certificate.",
+        "per_listener_settings true",
         "",
         "# Persistence: queued and in-flight QoS 1 messages, sessions and retained state survive a broker restart.",
         "# Mosquitto saves its in-memory state every autosave_interval seconds (it cannot fsync per message):",
@@ -87,9 +97,7 @@ export function buildMosquittoConf(o: MosquittoConfOptions): string {
         "set_tcp_nodelay true",
         "sys_interval 15",
         "",
-        `listener ${o.port}${o.bindAddress ? ` ${o.bindAddress}` : ""}`,
-        "protocol mqtt",
-        "",
+        ...buildListeners(o),
         "log_dest stdout",
         "log_type error",
         "log_type warning",
@@ -98,6 +106,56 @@ export function buildMosquittoConf(o: MosquittoConfOptions): string {
         "",
     ].join("\n");
 }
+
+/**
+ * The listeners and their auth (own function, separate from the persistence and queue settings above).
+ * In-cluster: password file + class ACL. Devices: TLS 1.2+, a certificate from the device CA is required and
+ * its CN becomes the user name (use_identity_as_username), revoked certificates are refused (crlfile), and the
+ * device ACL lets a device publish only under its own identity.
+ */
+export function buildListeners(o: MosquittoConfOptions): string[] {
+    const bind = o.bindAddress ? ` ${o.bindAddress}` : "";
+    const lines = [
+        `listener ${o.port}${bind}`,
+        "protocol mqtt",
+        "allow_anonymous false",
+        `password_file ${o.paths.secretDir}/passwd`,
+        `acl_file ${o.paths.configDir}/acl`,
+        "",
+    ];
+    if (o.devicePort !== undefined) {
+        const t = o.paths.tlsDir;
+        lines.push(
+            `listener ${o.devicePort}${bind}`,
+            "protocol mqtt",
+            "allow_anonymous false",
+            "tls_version tlsv1.2",
+            `certfile ${t}/${TLS_FILES.cert}`,
+            `keyfile ${t}/${TLS_FILES.key}`,
+            `cafile ${t}/${TLS_FILES.deviceCa}`,
+            ...(o.crl ? [`crlfile ${t}/${TLS_FILES.crl}`] : []),
+            "require_certificate true",
+            "use_identity_as_username true",
+            `acl_file ${o.paths.configDir}/acl-devices`,
+            "",
+        );
+    }
+    return lines;
+}
+
+/** Device ACL: a device (user name = its certificate's CN) publishes only its own events, reads nothing. */
+export function buildDeviceAclFile(siteId: string): string {
+    return [
+        `# Mosquitto ACL for the device listener of edge-estate site ${siteId}. Generated; local edits are overwritten.`,
+        "# The user name is the CN of the device's certificate (use_identity_as_username): a device can publish only",
+        "# under its own identity, whatever client id it claims, and reads nothing.",
+        `pattern write tracking/${siteId}/%u/#`,
+        "",
+    ].join("\n");
+}
+
+/** Device ids as certificates carry them (CN) and topics use them: DNS-label-like, at most 63 characters. */
+export const DEVICE_ID = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /** Topic every device of the site publishes its events under: tracking/<site>/<deviceId>/events. */
 export function deviceEventsTopic(siteId: string, deviceId: string): string {

@@ -9,10 +9,13 @@ import { mqttPasswordName, objectResourceName } from "../../naming";
 import { componentBudget } from "../../plan";
 import { SiteAddon, type SiteAddonArgs } from "../addon";
 import { buildPasswordFile, CLIENT_CLASSES, mqttUsername } from "./config";
-import { BROKER_NAME, buildBrokerObjects, credentialsSecretName } from "./objects";
+import { BROKER_DEVICES_SERVICE, BROKER_NAME, buildBrokerObjects, configHash, credentialsSecretName } from "./objects";
+import { brokerServerCert, type RegionTlsCa } from "./tls";
 
 export interface BrokerArgs extends SiteAddonArgs {
     namespace: string;
+    /** The region TLS CA that signs the broker's server certificate (device listener). */
+    regionTls: RegionTlsCa;
 }
 
 export class Broker extends SiteAddon {
@@ -35,6 +38,9 @@ export class Broker extends SiteAddon {
                 return buildPasswordFile(known);
             }),
         );
+        const devices = config.devices;
+        const serviceNames = [BROKER_NAME, BROKER_DEVICES_SERVICE].flatMap((n) => [n, `${n}.${args.namespace}`, `${n}.${args.namespace}.svc`]);
+        const server = devices ? brokerServerCert(args.plan, args.regionTls, serviceNames, this.childOpts) : undefined;
         const objects = buildBrokerObjects({
             site,
             namespace: args.namespace,
@@ -43,6 +49,17 @@ export class Broker extends SiteAddon {
             pinnedHostId: firstServer.id,
             passwordFile,
             credentials: Object.fromEntries(CLIENT_CLASSES.map((cls) => [cls, { username: mqttUsername(cls), password: passwords[cls] }])),
+            ...(devices && server
+                ? {
+                      deviceTls: {
+                          chainPem: server.chainPem,
+                          keyPem: server.keyPem,
+                          deviceCaPem: devices.caCert,
+                          ...(devices.crl !== undefined ? { crlPem: devices.crl } : {}),
+                          certHash: server.chainPem.apply((c) => configHash(c)),
+                      },
+                  }
+                : {}),
         });
         const applied = this.applyObjects(args, objects, args.foundation);
         const service = applied.get(objectResourceName(site.id, { kind: "Service", metadata: { name: BROKER_NAME, namespace: args.namespace } }));

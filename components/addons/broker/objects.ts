@@ -5,12 +5,16 @@
 import type { ContainerResources, SiteConfig } from "../../config/types";
 import type { KubeObject } from "../../k8s/apply";
 import { addonLabels, resourcesBlock, selectorLabels } from "../common";
-import { buildAclFile, buildMosquittoConf, CONTAINER_PATHS, MQTT_DEVICE_NODE_PORT, MQTT_PORT } from "./config";
+import { buildAclFile, buildDeviceAclFile, buildMosquittoConf, CONTAINER_PATHS, MQTT_DEVICE_NODE_PORT, MQTT_PORT, MQTTS_DEVICE_PORT, TLS_FILES } from "./config";
 import { pinnedImage } from "../../pins";
 
 export const BROKER_NAME = "mqtt-broker";
 /** Secret with the mosquitto password file (hashes only). */
 export const BROKER_AUTH_SECRET = "mqtt-broker-auth";
+/** Secret with the device listener's TLS material: server chain and key, device CA, CRL. */
+export const BROKER_TLS_SECRET = "mqtt-broker-tls";
+/** NodePort Service of the device listener (the only broker port that leaves the pod network). */
+export const BROKER_DEVICES_SERVICE = "mqtt-broker-devices";
 /** Secret per client class with `username`/`password` keys, for the workloads and for device provisioning. */
 export const credentialsSecretName = (cls: string) => `mqtt-${cls}-credentials`;
 
@@ -30,16 +34,36 @@ export interface BrokerObjectsInput {
     credentials: Record<string, { username: string; password: unknown }>;
     /** Size of the persistence volume. */
     storage?: string;
+    /**
+     * The device listener (TLS, client certificates from the device CA). Unset = no device CA configured: no
+     * device listener and no NodePort.
+     */
+    deviceTls?: {
+        /** The broker's certificate followed by the region TLS CA (PEM). */
+        chainPem: unknown;
+        /** The broker's private key (secret). */
+        keyPem: unknown;
+        /** The region device CA certificate (PEM, public). */
+        deviceCaPem: string;
+        /** The device CA's CRL (PEM, public). */
+        crlPem?: string;
+        /** Changes whenever the server certificate changes (restarts mosquitto, which reads it at start). */
+        certHash?: unknown;
+    };
 }
 
 export function buildBrokerObjects(input: BrokerObjectsInput): KubeObject[] {
     const { site, namespace } = input;
     const labels = addonLabels(site, BROKER_NAME);
     const selector = selectorLabels(BROKER_NAME);
-    const confFiles = {
-        "mosquitto.conf": buildMosquittoConf({ siteId: site.id, paths: CONTAINER_PATHS, port: MQTT_PORT }),
+    const tls = input.deviceTls;
+    const confFiles: Record<string, string> = {
+        "mosquitto.conf": buildMosquittoConf({ siteId: site.id, paths: CONTAINER_PATHS, port: MQTT_PORT, ...(tls ? { devicePort: MQTTS_DEVICE_PORT, crl: tls.crlPem !== undefined } : {}) }),
         acl: buildAclFile(site.id),
+        ...(tls ? { "acl-devices": buildDeviceAclFile(site.id) } : {}),
     };
+    // Public parts of the TLS material: a new device CA or CRL (a revocation) restarts the broker.
+    const restartOn = JSON.stringify({ confFiles, ca: tls?.deviceCaPem ?? "", crl: tls?.crlPem ?? "" });
     const objects: KubeObject[] = [
         {
             apiVersion: "v1",
@@ -54,6 +78,22 @@ export function buildBrokerObjects(input: BrokerObjectsInput): KubeObject[] {
             type: "Opaque",
             stringData: { passwd: input.passwordFile },
         },
+        ...(tls
+            ? [
+                  {
+                      apiVersion: "v1",
+                      kind: "Secret",
+                      metadata: { name: BROKER_TLS_SECRET, namespace, labels },
+                      type: "Opaque",
+                      stringData: {
+                          [TLS_FILES.cert]: tls.chainPem,
+                          [TLS_FILES.key]: tls.keyPem,
+                          [TLS_FILES.deviceCa]: tls.deviceCaPem,
+                          ...(tls.crlPem !== undefined ? { [TLS_FILES.crl]: tls.crlPem } : {}),
+                      },
+                  } as KubeObject,
+              ]
+            : []),
         ...Object.entries(input.credentials)
             .sort(([a], [b]) => a.localeCompare(b))
             .map(
@@ -95,7 +135,10 @@ export function buildBrokerObjects(input: BrokerObjectsInput): KubeObject[] {
                     metadata: {
                         labels: { ...labels, ...selector },
                         // A config change must restart mosquitto (it reads conf/ACL/passwords at start).
-                        annotations: { "edge-estate/config-hash": configHash(JSON.stringify(confFiles)) },
+                        annotations: {
+                            "edge-estate/config-hash": configHash(restartOn),
+                            ...(tls?.certHash !== undefined ? { "edge-estate/tls-cert-hash": tls.certHash } : {}),
+                        },
                     },
                     spec: {
                         nodeSelector: { "edge-estate/host": input.pinnedHostId },
@@ -114,7 +157,10 @@ export function buildBrokerObjects(input: BrokerObjectsInput): KubeObject[] {
                                 imagePullPolicy: "IfNotPresent",
                                 // Bypass the image entrypoint (it chowns /mosquitto when root; we never run as root).
                                 command: ["/usr/sbin/mosquitto", "-c", `${CONTAINER_PATHS.configDir}/mosquitto.conf`],
-                                ports: [{ name: "mqtt", containerPort: MQTT_PORT, protocol: "TCP" }],
+                                ports: [
+                                    { name: "mqtt", containerPort: MQTT_PORT, protocol: "TCP" },
+                                    ...(tls ? [{ name: "mqtts", containerPort: MQTTS_DEVICE_PORT, protocol: "TCP" }] : []),
+                                ],
                                 resources: resourcesBlock(input.resources),
                                 startupProbe: { tcpSocket: { port: "mqtt" }, periodSeconds: 2, failureThreshold: 30 },
                                 livenessProbe: { tcpSocket: { port: "mqtt" }, periodSeconds: 20, timeoutSeconds: 3, failureThreshold: 3 },
@@ -128,6 +174,7 @@ export function buildBrokerObjects(input: BrokerObjectsInput): KubeObject[] {
                                     { name: "config", mountPath: CONTAINER_PATHS.configDir, readOnly: true },
                                     { name: "auth", mountPath: CONTAINER_PATHS.secretDir, readOnly: true },
                                     { name: "data", mountPath: CONTAINER_PATHS.dataDir },
+                                    ...(tls ? [{ name: "tls", mountPath: CONTAINER_PATHS.tlsDir, readOnly: true }] : []),
                                 ],
                             },
                         ],
@@ -136,6 +183,7 @@ export function buildBrokerObjects(input: BrokerObjectsInput): KubeObject[] {
                             // Group-readable by the mosquitto group (fsGroup) only, never world-readable.
                             { name: "auth", secret: { secretName: BROKER_AUTH_SECRET, defaultMode: 0o440 } },
                             { name: "data", persistentVolumeClaim: { claimName: `${BROKER_NAME}-data` } },
+                            ...(tls ? [{ name: "tls", secret: { secretName: BROKER_TLS_SECRET, defaultMode: 0o440 } }] : []),
                         ],
                     },
                 },
@@ -146,13 +194,28 @@ export function buildBrokerObjects(input: BrokerObjectsInput): KubeObject[] {
             kind: "Service",
             metadata: { name: BROKER_NAME, namespace, labels },
             spec: {
-                // Devices reach the broker on every node's address at the NodePort (servicelb is disabled);
-                // in-cluster clients use the ClusterIP of the same Service.
-                type: "NodePort",
+                // In-cluster clients (tracking, monitoring): plain MQTT with passwords, never leaves the pod network.
+                type: "ClusterIP",
                 selector,
-                ports: [{ name: "mqtt", port: MQTT_PORT, targetPort: "mqtt", nodePort: MQTT_DEVICE_NODE_PORT, protocol: "TCP" }],
+                ports: [{ name: "mqtt", port: MQTT_PORT, targetPort: "mqtt", protocol: "TCP" }],
             },
         },
+        ...(tls
+            ? [
+                  {
+                      apiVersion: "v1",
+                      kind: "Service",
+                      metadata: { name: BROKER_DEVICES_SERVICE, namespace, labels },
+                      spec: {
+                          // Devices reach the TLS listener on every node's address (servicelb is disabled); this is the
+                          // only broker port outside the pod network.
+                          type: "NodePort",
+                          selector,
+                          ports: [{ name: "mqtts", port: MQTTS_DEVICE_PORT, targetPort: "mqtts", nodePort: MQTT_DEVICE_NODE_PORT, protocol: "TCP" }],
+                      },
+                  } as KubeObject,
+              ]
+            : []),
     ];
     return objects;
 }

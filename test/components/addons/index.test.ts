@@ -126,11 +126,11 @@ describe("add-ons in the prod stack", () => {
         }
     });
 
-    it("exposes the broker to devices on a NodePort and pins it to the site's first server", () => {
+    it("keeps plain MQTT inside the cluster (no device CA in prod: no device port) and pins the broker to the first server", () => {
         for (const site of config.sites) {
             const svc = find("kubernetes:core/v1:Service", `${site.id}-service-edge-system-mqtt-broker`);
-            expect(svc.inputs.spec.type).toBe("NodePort");
-            expect(svc.inputs.spec.ports[0].nodePort).toBe(31883);
+            expect(svc.inputs.spec.type).toBe("ClusterIP");
+            expect(svc.inputs.spec.ports[0].nodePort).toBeUndefined();
             const dep = find("kubernetes:apps/v1:Deployment", `${site.id}-deployment-edge-system-mqtt-broker`);
             expect(dep.inputs.spec.template.spec.nodeSelector).toEqual({ "edge-estate/host": site.hosts.find((h) => h.role === "server")!.id });
         }

@@ -18,7 +18,7 @@ describe("Pulumi.yaml", () => {
     });
 
     it("declares every config key with a type and a description; arrays have items", () => {
-        const keys = ["region", "sites", "sshPrivateKey", "versions", "artifacts", "registries", "budget", "tracking", "monitoring", "rollout", "healthGate", "backups", "ssh"];
+        const keys = ["region", "sites", "sshPrivateKey", "versions", "artifacts", "registries", "budget", "tracking", "monitoring", "rollout", "healthGate", "backups", "ssh", "devices"];
         expect(Object.keys(project.config).sort()).toEqual([...keys].sort());
         for (const k of keys) {
             expect(["string", "integer", "boolean", "array", "object"], k).toContain(project.config[k].type);

@@ -82,11 +82,11 @@ describe.runIf(runAsRoot)("datastore backup scripts executed for real", () => {
         const haScript = writeScript("ha-03.sh", renderStep(ha, ha.hosts[0], step03(ha)));
         const singleScript = writeScript("single-03.sh", renderStep(single, single.hosts[0], step03(single)));
         const r = inNamespace(`
-echo token-ha | bash ${haScript}; echo "rc=$?"
-echo token-ha | bash ${haScript}; echo "rc=$?"
+echo K10abababababababababababababababababababababababababababababababab::server:tokenha | bash ${haScript}; echo "rc=$?"
+echo K10abababababababababababababababababababababababababababababababab::server:tokenha | bash ${haScript}; echo "rc=$?"
 cat /etc/rancher/k3s/config.yaml.d/50-edge-estate-snapshots.yaml
 stat -c 'mode=%a' /etc/rancher/k3s/config.yaml.d/50-edge-estate-snapshots.yaml
-echo token-single | bash ${singleScript}; echo "rc=$?"
+echo K10abababababababababababababababababababababababababababababababab::server:tokensingle | bash ${singleScript}; echo "rc=$?"
 ls /etc/rancher/k3s/config.yaml.d/ | wc -l
 `);
         expect(r.out).not.toContain("rc=1");

@@ -16,6 +16,7 @@ import { validateEstateConfig } from "../../../components/config/validate";
 import { planSite } from "../../../components/plan";
 import { type HostStep, planHostSteps, renderStep } from "../../../components/host/steps";
 import { generatedHostKey } from "../../../scripts/generate-stack";
+import { caBundleLines, K3S_CA_NAMES, secureToken } from "../../../components/site/cluster-trust";
 import { requireRootOrSkip } from "../../support/root";
 
 const runAsRoot = requireRootOrSkip("remote step execution in a mount namespace");
@@ -72,7 +73,10 @@ function config(pins: { k3s: string; install: string; shim: string }, extra: Rec
 }
 
 /** Runs the given steps twice in one private mount namespace; returns each run's output and the resulting files. */
-async function runSteps(cfg: EstateConfig, names: string[], token = "s3cr3t-token-value", edit?: (steps: HostStep[]) => void) {
+/** A server's stdin without CA files (a host whose tls dir is empty), as joinStdin renders it. */
+const SERVER_STDIN = `K10${"ab".repeat(32)}::server:s3cr3ttokenvalue\nK10${"ab".repeat(32)}::node:s3cr3tagentvalue`;
+
+async function runSteps(cfg: EstateConfig, names: string[], token = SERVER_STDIN, edit?: (steps: HostStep[]) => void, after: string[] = []) {
     const site = cfg.sites[0];
     const host = site.hosts[0];
     const dir = fs.mkdtempSync(path.join(work, "run-"));
@@ -80,7 +84,7 @@ async function runSteps(cfg: EstateConfig, names: string[], token = "s3cr3t-toke
     edit?.(steps);
     steps.forEach((s) => fs.writeFileSync(path.join(dir, `${s.order}-${s.name}.sh`), renderStep(site, host, s)));
     const driver = `set -u
-mount -t tmpfs tmpfs /var/lib/edge-estate && mount -t tmpfs tmpfs /etc/rancher && mount -t tmpfs tmpfs /usr/local/bin
+mount -t tmpfs tmpfs /var/lib/edge-estate && mount -t tmpfs tmpfs /etc/rancher && mount -t tmpfs tmpfs /usr/local/bin && mount -t tmpfs tmpfs /var/lib/rancher
 for pass in 1 2; do
   for f in ${steps.map((s) => `"${dir}/${s.order}-${s.name}.sh"`).join(" ")}; do
     printf '%s\\n' "${token}" | bash -c "$(cat "$f")" >"$f.$pass.out" 2>&1; echo $? >"$f.$pass.rc"
@@ -91,6 +95,7 @@ stat -c '%a %U' /etc/rancher/k3s/config.yaml >"${dir}/config.mode" 2>/dev/null |
 cp /etc/rancher/k3s/config.yaml "${dir}/config.yaml" 2>/dev/null || true
 sha256sum /usr/local/bin/containerd-shim-wasmedge-v1 >"${dir}/shim.sha" 2>/dev/null || true
 stat -c '%a' /usr/local/bin/containerd-shim-wasmedge-v1 >"${dir}/shim.mode" 2>/dev/null || true
+${after.map((l) => l.split("$dir").join(dir)).join("\n")}
 `;
     // Asynchronous on purpose: the artifact server lives in this process and must keep answering.
     const r = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
@@ -111,6 +116,7 @@ stat -c '%a' /usr/local/bin/containerd-shim-wasmedge-v1 >"${dir}/shim.mode" 2>/d
 beforeAll(async () => {
     fs.mkdirSync("/var/lib/edge-estate", { recursive: true });
     fs.mkdirSync("/etc/rancher", { recursive: true });
+    fs.mkdirSync("/var/lib/rancher", { recursive: true });
     server = http.createServer((req, res) => {
         const p = path.join(served, decodeURIComponent(req.url ?? "/"));
         if (!p.startsWith(served) || !fs.existsSync(p) || fs.statSync(p).isDirectory()) {
@@ -152,7 +158,9 @@ describe.runIf(runAsRoot)("host steps executed for real", () => {
         expect(run.file("shim.mode").trim()).toBe("755");
         expect(run.file("shim.sha").split(" ")[0]).toBe(pins.shimBinary);
         const cfg = run.file("config.yaml");
-        expect(cfg).toContain('token: "s3cr3t-token-value"');
+        expect(cfg).toContain(`token: "K10${"ab".repeat(32)}::server:s3cr3ttokenvalue"`);
+        expect(cfg).toContain(`agent-token: "K10${"ab".repeat(32)}::node:s3cr3tagentvalue"`);
+        expect(cfg).toContain("secrets-encryption: true");
         expect(cfg).toContain("write-kubeconfig-mode: '0600'");
         // the token never appears in what the steps print
         for (const step of ["k3s-config", "fetch-artifacts"]) expect(run.out(step, 1) + run.out(step, 2)).not.toContain("s3cr3t");
@@ -193,6 +201,45 @@ describe.runIf(runAsRoot)("host steps executed for real", () => {
         const run = await runSteps(cfg, ["preflight"]);
         expect(run.rc("preflight", 1)).toBe(1);
         expect(run.out("preflight", 1)).toContain(`configured for ${other} (edge-estate:artifacts.arch)`);
+    });
+
+    it("places the program's cluster CA before K3s starts; the token's hash is sha256sum of the placed server-ca.crt", async () => {
+        const caDir = fs.mkdtempSync(path.join(work, "ca-"));
+        const files: { name: string; pem: string }[] = [];
+        for (const name of K3S_CA_NAMES) {
+            execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", `${caDir}/${name}.key`, "-out", `${caDir}/${name}.crt`, "-days", "3650", "-subj", `/CN=k3s-${name}@site-a`, "-addext", "basicConstraints=critical,CA:TRUE"], { stdio: "ignore" });
+            files.push({ name: `${name}.crt`, pem: fs.readFileSync(`${caDir}/${name}.crt`, "utf8") }, { name: `${name}.key`, pem: fs.readFileSync(`${caDir}/${name}.key`, "utf8") });
+        }
+        const serverPem = files[0].pem;
+        const stdin = `${secureToken(serverPem, "server", "s3cr3tA")}\n${secureToken(serverPem, "node", "s3cr3tB")}\n${caBundleLines(files)}`;
+        const run = await runSteps(config(pins), ["k3s-config"], stdin.trimEnd(), undefined, [
+            "sha256sum /var/lib/rancher/k3s/server/tls/server-ca.crt > \"$dir/ca.sha\"",
+            "stat -c '%n %a' /var/lib/rancher/k3s/server/tls/* > \"$dir/ca.modes\"",
+        ]);
+        expect(run.rc("k3s-config", 1), run.out("k3s-config", 1)).toBe(0);
+        expect(run.out("k3s-config", 1)).toContain("placed /var/lib/rancher/k3s/server/tls/server-ca.crt (0644)");
+        expect(run.out("k3s-config", 1)).toContain("placed /var/lib/rancher/k3s/server/tls/server-ca.key (0600)");
+        expect(run.out("k3s-config", 2)).toContain("all unchanged");
+        // Independent of our hash function: the file on disk, hashed by sha256sum, is what the token carries.
+        const onDisk = run.file("ca.sha").split(" ")[0];
+        expect(run.file("config.yaml")).toContain(`token: "K10${onDisk}::server:s3cr3tA"`);
+        expect(run.file("config.yaml")).toContain(`agent-token: "K10${onDisk}::node:s3cr3tB"`);
+        expect(run.file("ca.modes")).toMatch(/client-ca\.key 600/);
+        expect(run.file("ca.modes")).toMatch(/request-header-ca\.crt 644/);
+        // The placed certificate is the CA itself: openssl verifies it against itself as a trust anchor.
+        const placed = path.join(caDir, "placed.crt");
+        fs.writeFileSync(placed, Buffer.from(caBundleLines(files).split("\n")[0].split(" ")[1], "base64"));
+        expect(execFileSync("openssl", ["verify", "-CAfile", placed, placed], { encoding: "utf8" })).toContain("OK");
+        // A token whose hash is not this CA's is refused before config.yaml is written.
+        const wrong = await runSteps(config(pins), ["k3s-config"], `${secureToken("other", "server", "x")}\n\n${caBundleLines(files)}`.trimEnd());
+        expect(wrong.rc("k3s-config", 1)).toBe(1);
+        expect(wrong.out("k3s-config", 1)).toContain("does not match /var/lib/rancher/k3s/server/tls/server-ca.crt");
+    });
+
+    it("refuses a short-form token (a joining node would trust any CA)", async () => {
+        const short = await runSteps(config(pins), ["k3s-config"], "plainsecret");
+        expect(short.rc("k3s-config", 1)).toBe(1);
+        expect(short.out("k3s-config", 1)).toContain("not in the secure form");
     });
 
     it("refuses to write config.yaml without a token on stdin", async () => {

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { buildAclFile, buildMosquittoConf, buildPasswordFile } from "../../../../components/addons/broker/config";
+import { buildAclFile, buildDeviceAclFile, buildMosquittoConf, buildPasswordFile, TLS_FILES } from "../../../../components/addons/broker/config";
 
 export function freePort(): Promise<number> {
     return new Promise((resolve, reject) => {
@@ -21,12 +21,20 @@ export function freePort(): Promise<number> {
 }
 
 /** Writes conf, ACL and password file under `root`; returns the conf path. */
-export function writeBrokerFiles(root: string, siteId: string, port: number, passwords: Record<string, string>): string {
-    const paths = { configDir: path.join(root, "config"), secretDir: path.join(root, "secret"), dataDir: path.join(root, "data") };
+/** TLS material of the device listener: file name under tlsDir (TLS_FILES) -> content. */
+export interface DeviceTls {
+    port: number;
+    files: Record<string, string>;
+}
+
+export function writeBrokerFiles(root: string, siteId: string, port: number, passwords: Record<string, string>, tls?: DeviceTls): string {
+    const paths = { configDir: path.join(root, "config"), secretDir: path.join(root, "secret"), dataDir: path.join(root, "data"), tlsDir: path.join(root, "tls") };
     for (const d of Object.values(paths)) fs.mkdirSync(d, { recursive: true });
     const conf = path.join(paths.configDir, "mosquitto.conf");
-    fs.writeFileSync(conf, buildMosquittoConf({ siteId, paths, port, bindAddress: "127.0.0.1" }));
+    fs.writeFileSync(conf, buildMosquittoConf({ siteId, paths, port, bindAddress: "127.0.0.1", ...(tls ? { devicePort: tls.port, crl: TLS_FILES.crl in tls.files } : {}) }));
     fs.writeFileSync(path.join(paths.configDir, "acl"), buildAclFile(siteId), { mode: 0o640 });
+    fs.writeFileSync(path.join(paths.configDir, "acl-devices"), buildDeviceAclFile(siteId), { mode: 0o640 });
+    for (const [name, content] of Object.entries(tls?.files ?? {})) fs.writeFileSync(path.join(paths.tlsDir, name), content, { mode: 0o640 });
     fs.writeFileSync(path.join(paths.secretDir, "passwd"), buildPasswordFile(passwords), { mode: 0o640 });
     // Run as root, mosquitto drops to the `mosquitto` user: that user must read the files and write the data dir.
     if (process.getuid?.() === 0) spawnSync("chown", ["-R", "mosquitto:mosquitto", root]);
@@ -40,11 +48,12 @@ export interface GeneratedBroker {
     stop: () => void;
 }
 
-export async function startGeneratedBroker(siteId: string, passwords: Record<string, string>): Promise<GeneratedBroker> {
+export async function startGeneratedBroker(siteId: string, passwords: Record<string, string>, tls?: Omit<DeviceTls, "port">): Promise<GeneratedBroker & { tlsPort?: number }> {
     if (spawnSync("mosquitto", ["-h"]).error) throw new Error("Debian package mosquitto must be installed");
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "edge-mqtt-"));
     const port = await freePort();
-    const conf = writeBrokerFiles(dir, siteId, port, passwords);
+    const tlsPort = tls ? await freePort() : undefined;
+    const conf = writeBrokerFiles(dir, siteId, port, passwords, tls && tlsPort ? { ...tls, port: tlsPort } : undefined);
     let log = "";
     const proc: ChildProcess = spawn("mosquitto", ["-c", conf], { stdio: ["ignore", "pipe", "pipe"] });
     proc.stdout!.on("data", (d) => (log += d));
@@ -64,6 +73,7 @@ export async function startGeneratedBroker(siteId: string, passwords: Record<str
     }
     return {
         port,
+        ...(tlsPort ? { tlsPort } : {}),
         dir,
         log: () => log,
         stop: () => {

@@ -58,6 +58,37 @@ describe("broker objects", () => {
         expect(c.resources).toEqual(config.budget.components.broker);
         expect(c.livenessProbe.tcpSocket.port).toBe("mqtt");
         expect(c.readinessProbe.tcpSocket.port).toBe("mqtt");
-        expect(of("Service").spec).toMatchObject({ type: "NodePort", ports: [{ port: 1883, nodePort: 31883 }] });
+        // Plain MQTT stays in the pod network; without a device CA there is no device port at all.
+        expect(of("Service", "mqtt-broker").spec).toMatchObject({ type: "ClusterIP", ports: [{ port: 1883 }] });
+        expect(of("Service", "mqtt-broker").spec.ports[0].nodePort).toBeUndefined();
+        expect(objs.filter((o) => o.kind === "Service")).toHaveLength(1);
+    });
+
+    it("with a device CA: a TLS device listener on the only NodePort, its material in a 0440 Secret", () => {
+        const withTls = buildBrokerObjects({
+            site,
+            namespace: "edge-system",
+            mosquittoVersion: "2.0.18",
+            resources: config.budget.components.broker,
+            pinnedHostId: "srv-a",
+            passwordFile: "PASSWORD-FILE",
+            credentials: {},
+            deviceTls: { chainPem: "CHAIN", keyPem: "KEY", deviceCaPem: "DEVICE-CA", crlPem: "CRL" },
+        });
+        const get = (kind: string, name: string) => withTls.find((o) => o.kind === kind && o.metadata.name === name) as any;
+        expect(get("Service", "mqtt-broker-devices").spec).toMatchObject({ type: "NodePort", ports: [{ port: 8883, targetPort: "mqtts", nodePort: 30883 }] });
+        expect(get("Service", "mqtt-broker").spec.type).toBe("ClusterIP");
+        expect(get("Secret", "mqtt-broker-tls").stringData).toEqual({ "server.crt": "CHAIN", "server.key": "KEY", "device-ca.crt": "DEVICE-CA", "device-crl.pem": "CRL" });
+        const spec = get("Deployment", "mqtt-broker").spec.template.spec;
+        expect(spec.volumes.find((v: any) => v.name === "tls").secret).toEqual({ secretName: "mqtt-broker-tls", defaultMode: 0o440 });
+        expect(spec.containers[0].ports.map((p: any) => p.containerPort)).toEqual([1883, 8883]);
+        const conf = get("ConfigMap", "mqtt-broker-config").data["mosquitto.conf"];
+        expect(conf).toContain("listener 8883\n");
+        expect(conf).toContain("require_certificate true\nuse_identity_as_username true");
+        expect(conf).toContain("crlfile /mosquitto/tls/device-crl.pem");
+        // A new CRL (a revocation) changes the restart annotation.
+        const again = buildBrokerObjects({ ...({} as any), site, namespace: "edge-system", mosquittoVersion: "2.0.18", resources: config.budget.components.broker, pinnedHostId: "srv-a", passwordFile: "P", credentials: {}, deviceTls: { chainPem: "CHAIN", keyPem: "KEY", deviceCaPem: "DEVICE-CA", crlPem: "CRL2" } });
+        const hash = (o: any[]) => (o.find((x) => x.kind === "Deployment") as any).spec.template.metadata.annotations["edge-estate/config-hash"];
+        expect(hash(again)).not.toBe(hash(withTls));
     });
 });
