@@ -2,7 +2,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { loadFromRuntimeConfig } from "./components/config/load";
 // Internal in the SDK's typings, exported at runtime: whether the engine marked a config key secret.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret: (key: string) => boolean };
 import { ConfigError } from "./components/config/validate";
 import { defineEstate, missingAirgapArtifacts } from "./components/program";

@@ -4,24 +4,16 @@
  *   npx tsx scripts/artifacts-list.ts (--stack NAME | --config-file PATH)
  */
 import { loadStackFile } from "../components/config/load";
-import { ConfigError, versionsForSite } from "../components/config/validate";
 import { artifactListLine, hostArtifacts } from "../components/host/steps";
+import { planEstate } from "../components/plan";
+import { parseArgs, runTool, stackSource } from "./lib/cli";
 
-const [flag, value] = process.argv.slice(2);
-if (!value || (flag !== "--stack" && flag !== "--config-file")) {
-    console.error("usage: artifacts-list.ts (--stack NAME | --config-file PATH)");
-    process.exit(2);
-}
-try {
-    const { config } = loadStackFile(flag === "--stack" ? `Pulumi.${value}.yaml` : value);
+runTool("artifacts-list", "usage: artifacts-list.ts (--stack NAME | --config-file PATH)", () => {
+    const { file } = stackSource(parseArgs(process.argv.slice(2), { values: ["--stack", "--config-file"] }));
+    const { config } = loadStackFile(file);
     const lines = new Set<string>();
-    for (const site of config.sites) for (const a of hostArtifacts(config, versionsForSite(config, site))) lines.add(artifactListLine(a));
+    for (const plan of planEstate(config).sites) for (const a of hostArtifacts(config, plan.versions)) lines.add(artifactListLine(a));
     console.log(`# cacheDir ${config.artifacts.cacheDir} arch ${config.artifacts.arch}`);
     for (const l of lines) console.log(l);
-} catch (e) {
-    if (e instanceof ConfigError) {
-        console.error(e.message);
-        process.exit(1);
-    }
-    throw e;
-}
+    return 0;
+});

@@ -6,7 +6,7 @@
  * Sites get Chinese city + district names, upgrade waves (about 2% canaries in wave 0, 10% in wave 1, 30% in
  * wave 2, the rest in wave 3) and a hardware mix: 10% HA (3 servers, up to 2 agents), 50% one server with 1-2
  * agents, 40% a single server. Same arguments, same bytes: a seeded PRNG drives every choice. Without --out the
- * YAML goes to stdout. Generated files are not committed (bench-synth writes them to a temp dir).
+ * YAML goes to stdout. Generated files are not committed (scripts/bench/synth.ts writes them to a temp dir).
  * Exit codes: 0 written, 2 usage error.
  */
 import { createHash } from "node:crypto";

@@ -10,7 +10,8 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { parseStackFile } from "../components/config/load";
-import { ConfigError, validateEstateConfig } from "../components/config/validate";
+import { validateEstateConfig } from "../components/config/validate";
+import { parseArgs, runTool, stackSource, UsageError } from "./lib/cli";
 
 const PREFERENCE = ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-rsa"];
 
@@ -38,34 +39,16 @@ export function scanHostKey(address: string, port: number, timeoutSeconds: numbe
 }
 
 function main(argv: string[]): number {
-    let file: string | undefined;
-    let timeout = 5;
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        const v = argv[++i];
-        if (v === undefined) return usage(`${a} needs a value`);
-        if (a === "--stack") {
-            if (!/^[A-Za-z0-9._-]+$/.test(v)) return usage(`invalid stack name ${JSON.stringify(v)}`);
-            file = `Pulumi.${v}.yaml`;
-        } else if (a === "--config-file") file = v;
-        else if (a === "--timeout" && /^\d+$/.test(v)) timeout = Number(v);
-        else return usage(`unknown argument ${a}`);
-    }
-    if (!file) return usage("give --stack or --config-file");
-    let config;
-    try {
-        const fs = require("node:fs") as typeof import("node:fs");
-        const stack = parseStackFile(fs.readFileSync(file, "utf8"), file);
-        // Collecting keys is what a stack without them needs: validate with the opt-out, everything else as usual.
-        const raw = { ...stack.raw, ssh: { ...((stack.raw.ssh as object) ?? {}), acceptUnknownHostKeys: true } };
-        config = validateEstateConfig(raw, { sshPrivateKeyPresent: true, requirePins: false });
-    } catch (e) {
-        if (e instanceof ConfigError) {
-            console.error(e.message);
-            return 1;
-        }
-        throw e;
-    }
+    const args = parseArgs(argv, { values: ["--stack", "--config-file", "--timeout"] });
+    const { file } = stackSource(args);
+    const t = args.values.get("--timeout") ?? "5";
+    if (!/^\d+$/.test(t)) throw new UsageError(`--timeout takes whole seconds, got ${JSON.stringify(t)}`);
+    const timeout = Number(t);
+    const fs = require("node:fs") as typeof import("node:fs");
+    const stack = parseStackFile(fs.readFileSync(file, "utf8"), file);
+    // Collecting keys is what a stack without them needs: validate with the opt-out, everything else as usual.
+    const raw = { ...stack.raw, ssh: { ...((stack.raw.ssh as object) ?? {}), acceptUnknownHostKeys: true } };
+    const config = validateEstateConfig(raw, { sshPrivateKeyPresent: true, requirePins: false });
     let status = 0;
     console.log(`# Host keys of ${file}, collected with ssh-keyscan. Check each fingerprint on the host's console before committing.`);
     for (const site of config.sites) {
@@ -90,9 +73,4 @@ function main(argv: string[]): number {
     return status;
 }
 
-function usage(msg: string): number {
-    console.error(`host-keys: ${msg}\nusage: npm run host-keys -- (--stack NAME | --config-file PATH) [--timeout SECONDS]`);
-    return 2;
-}
-
-if (require.main === module) process.exit(main(process.argv.slice(2)));
+if (require.main === module) runTool("host-keys", "usage: npm run host-keys -- (--stack NAME | --config-file PATH) [--timeout SECONDS]", () => main(process.argv.slice(2)));

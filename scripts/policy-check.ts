@@ -7,11 +7,11 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as yaml from "js-yaml";
 import { loadStackFile } from "../components/config/load";
 import { ConfigError } from "../components/config/validate";
 import { evaluateObjects, PolicyConfigError, validatePackConfig, type PolicyReport, type SiteObject } from "../policy-pack/offline";
 import { policyConfigFromBudget, type SiteHosts } from "../policy-pack/policies/config";
+import { loadKubeYaml } from "./lib/kube-yaml";
 import { OutputPathError, writeOutputFile } from "./lib/safe-output";
 
 const USAGE = `usage: npm run policy:check -- [options] PATH...
@@ -127,7 +127,7 @@ function yamlFiles(p: string): string[] {
         .flatMap((e) => {
             const full = path.join(p, e.name);
             if (e.isDirectory()) return yamlFiles(full);
-            return /\.ya?ml$/i.test(e.name) ? [full] : [];
+            return /\.(ya?ml|json)$/i.test(e.name) ? [full] : [];
         });
 }
 
@@ -149,7 +149,8 @@ export function loadObjects(paths: string[], site?: string, skipped: string[] = 
         const strict = named.has(path.resolve(file));
         let docs: unknown[];
         try {
-            docs = yaml.loadAll(fs.readFileSync(file, "utf8"), undefined, { filename: file });
+            // As kubectl reads it: merge keys applied in document order, duplicate keys last-wins, .json too.
+            docs = loadKubeYaml(fs.readFileSync(file, "utf8"), file);
         } catch (e) {
             throw new UsageError(`${file}: not valid YAML: ${(e as Error).message.split("\n")[0]}`);
         }

@@ -10,65 +10,23 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { loadStackFile } from "../components/config/load";
-import { ConfigError, unpinnedHostKeyWarnings } from "../components/config/validate";
+import { unpinnedHostKeyWarnings } from "../components/config/validate";
 import { runProgramUnderMocks, SYNTH_SECRET_MARKER } from "./synth/run";
 import { evaluateRecordedResources } from "../policy-pack/offline";
 import { policyConfigFromBudget } from "../policy-pack/policies/config";
 import { writeSynthOutput } from "./synth/write";
+import { parseArgs, runTool, stackSource } from "./lib/cli";
 import { checkOutputDir, OutputPathError, writeOutputDir } from "./lib/safe-output";
 
 const TOOL = "synth";
 
 const USAGE = "usage: npm run synth -- (--stack NAME | --config-file PATH) [--out DIR]";
 
-function parseArgs(argv: string[]): { file: string; stack: string; out: string } {
-    let stack: string | undefined;
-    let file: string | undefined;
-    let out: string | undefined;
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        const value = () => {
-            const v = argv[++i];
-            if (v === undefined || v.startsWith("--")) throw new UsageError(`${a} needs a value`);
-            return v;
-        };
-        if (a === "--stack") stack = value();
-        else if (a === "--config-file") file = value();
-        else if (a === "--out") out = value();
-        else if (a === "--help" || a === "-h") throw new UsageError("");
-        else throw new UsageError(`unknown argument ${a}`);
-    }
-    if ((stack === undefined) === (file === undefined)) throw new UsageError("give exactly one of --stack or --config-file");
-    if (stack !== undefined && !/^[A-Za-z0-9._-]+$/.test(stack)) throw new UsageError(`invalid stack name ${stack}`);
-    const resolvedFile = file ?? `Pulumi.${stack}.yaml`;
-    const name = stack ?? path.basename(resolvedFile).replace(/^Pulumi\./, "").replace(/\.ya?ml$/, "");
-    return { file: resolvedFile, stack: name, out: out ?? path.join("out", name) };
-}
-
-class UsageError extends Error {}
-
 async function main(): Promise<number> {
-    let args: ReturnType<typeof parseArgs>;
-    try {
-        args = parseArgs(process.argv.slice(2));
-    } catch (e) {
-        if (e instanceof UsageError) {
-            if (e.message) console.error(`synth: ${e.message}`);
-            console.error(USAGE);
-            return 2;
-        }
-        throw e;
-    }
-    let loaded: ReturnType<typeof loadStackFile>;
-    try {
-        loaded = loadStackFile(args.file, false);
-    } catch (e) {
-        if (e instanceof ConfigError) {
-            console.error(e.message);
-            return 1;
-        }
-        throw e;
-    }
+    const parsed = parseArgs(process.argv.slice(2), { values: ["--stack", "--config-file", "--out"] });
+    const source = stackSource(parsed);
+    const args = { ...source, out: parsed.values.get("--out") ?? path.join("out", source.stack) };
+    const loaded = loadStackFile(args.file, false);
     const { config, stack } = loaded;
     try {
         checkOutputDir(args.out, TOOL);
@@ -88,14 +46,12 @@ async function main(): Promise<number> {
     try {
         const { code } = await writeOutputDir(args.out, TOOL, (dir) => {
             const summary = writeSynthOutput(dir, resources);
-            // --- policy pack (issue 5): the pack's own policies over everything rendered -> policy-report.json ---
-            // The stack's own budget, so the report uses the numbers Gatekeeper gets (they differ from the pack's
+            // The policy pack's own policies over everything rendered -> policy-report.json. The stack's own budget, so the report uses the numbers Gatekeeper gets (they differ from the pack's
             // defaults only when Pulumi.<stack>.yaml overrides budget).
             const policyReport = evaluateRecordedResources(resources, { config: policyConfigFromBudget(config.budget, config.sites, config.tracking.registryImage) });
             fs.writeFileSync(path.join(dir, "policy-report.json"), JSON.stringify(policyReport, null, 2) + "\n");
             for (const v of policyReport.violations) console.error(`synth: policy ${v.enforcementLevel}: ${v.policy}: ${v.message}`);
             console.log(`synth: policy pack: ${policyReport.workloads} workloads, ${policyReport.mandatory} mandatory / ${policyReport.advisory} advisory violations -> policy-report.json`);
-            // --- end policy pack ---
 
             // Belt and braces: no generated secret may appear anywhere in the output (then nothing is published).
             const leaks = findLeaks(dir, stack.sshPrivateKeyPlaintext);
@@ -135,10 +91,4 @@ function findLeaks(dir: string, sshPrivateKeyPlaintext: string | undefined): str
     return leaks;
 }
 
-main().then(
-    (code) => process.exit(code),
-    (e) => {
-        console.error(`synth: internal error: ${(e as Error).stack ?? e}`);
-        process.exit(3);
-    },
-);
+runTool(TOOL, USAGE, main);

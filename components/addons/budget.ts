@@ -1,15 +1,11 @@
 /**
  * The per-site budget table: K3s reserve + every add-on container + the tracking service, summed against the
- * site's host capacity, all from edge-estate:budget (the one place for the numbers). Pure; the CLI at the end
- * prints it as Markdown:
- *
- *   npm run budget -- --stack prod            # every site
- *   npm run budget -- --stack prod --site hz-xihu
+ * site's host capacity, all from edge-estate:budget (the one place for the numbers). Pure; scripts/budget.ts prints
+ * it as Markdown (`npm run budget -- --stack prod [--site ID]`).
  */
-import * as path from "node:path";
 import { formatBytes, formatMilliCpu, toBytes, toMilliCpu } from "../config/quantity";
 import type { ContainerResources } from "../config/types";
-import { componentBudget, planSite, type SitePlan } from "../plan";
+import { componentBudget, type SitePlan } from "../plan";
 
 export interface BudgetRow {
     component: string;
@@ -102,34 +98,3 @@ export function budgetMarkdown(b: SiteBudget): string {
     for (const w of b.warnings) lines.push("", `> ${w}`);
     return lines.join("\n");
 }
-
-function main(argv: string[]): number {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { loadStackFile } = require("../config/load") as typeof import("../config/load");
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { ConfigError } = require("../config/validate") as typeof import("../config/validate");
-    const usage = "usage: npm run budget -- (--stack NAME | --config-file PATH) [--site ID]";
-    let file: string | undefined;
-    let siteId: string | undefined;
-    for (let i = 0; i < argv.length; i += 2) {
-        const [k, v] = [argv[i], argv[i + 1]];
-        if (v === undefined) return (console.error(usage), 2);
-        if (k === "--stack") file = path.resolve(__dirname, "..", "..", `Pulumi.${v}.yaml`);
-        else if (k === "--config-file") file = path.resolve(v);
-        else if (k === "--site") siteId = v;
-        else return (console.error(usage), 2);
-    }
-    if (!file) return (console.error(usage), 2);
-    try {
-        const { config } = loadStackFile(file);
-        const sites = siteId ? config.sites.filter((s) => s.id === siteId) : config.sites;
-        if (sites.length === 0) return (console.error(`no site ${JSON.stringify(siteId)} in ${file}; sites: ${config.sites.map((s) => s.id).join(", ")}`), 1);
-        console.log(sites.map((s) => budgetMarkdown(siteBudget(planSite(config, s)))).join("\n\n"));
-        return 0;
-    } catch (e) {
-        if (e instanceof ConfigError) return (console.error(e.message), 1);
-        throw e;
-    }
-}
-
-if (require.main === module) process.exitCode = main(process.argv.slice(2));

@@ -49,6 +49,7 @@ describe("offline evaluation", () => {
             "container-limits-within-class-budget": "advisory",
             "wasm-images-use-wasmedge-runtime": "disabled",
             "site-capacity": "mandatory",
+            "unknown-kinds-with-pod-templates": "advisory",
         });
         const report = evaluateObjects(CORPUS.map((object) => ({ object, site: "lab" })), { config: { all: "advisory", "wasm-images-use-wasmedge-runtime": "disabled" } });
         expect(report.passed).toBe(true);

@@ -98,13 +98,13 @@ afterAll(() => {
 
 describe("the policy pack served over the Analyzer protocol", () => {
     // The runtime prefixes each message with the policy description and a newline.
-    it("describes itself: name, version from package.json, four mandatory policies, config schemas with the stack budget as defaults", async () => {
+    it("describes itself: name, version from package.json, five mandatory policies, config schemas with the stack budget as defaults", async () => {
         const info = await call<any>("getAnalyzerInfo", new Empty());
         expect(info.getName()).toBe("edge-estate-workload-budget");
         expect(info.getVersion()).toBe("1.0.0");
         const policies = info.getPoliciesList();
         expect(policies.map((p: any) => p.getName()).sort()).toEqual(
-            ["container-limits-within-class-budget", "site-capacity", "wasm-images-use-wasmedge-runtime", "workload-requests-and-limits"].sort(),
+            ["container-limits-within-class-budget", "site-capacity", "unknown-kinds-with-pod-templates", "wasm-images-use-wasmedge-runtime", "workload-requests-and-limits"].sort(),
         );
         for (const p of policies) expect(p.getEnforcementlevel()).toBe(MANDATORY);
         const classes = policies.find((p: any) => p.getName() === "container-limits-within-class-budget");

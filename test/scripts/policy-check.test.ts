@@ -125,6 +125,19 @@ describe("npm run policy:check", () => {
         }
     });
 
+    it("reads merge keys as kubectl does and reads .json manifests in a folder", () => {
+        const r = check(f("merge-keys"));
+        expect(r.status).toBe(1);
+        // The merge after the explicit 500m/256Mi limits is what kubectl sends: 8 CPU / 8Gi.
+        expect(r.stdout).toMatch(/BLOCKED  container-limits-within-class-budget: Pod team\/sneaky: container "c": limits\.cpu 8 .*exceeds/);
+        expect(r.stdout).toMatch(/Pod team\/twice: container "c": limits\.cpu 6/);
+        expect(r.stdout).toMatch(/Deployment team\/from-json: container "c": limits\.cpu 3/);
+        expect(r.stdout).not.toMatch(/class-budget: Pod team\/overridden/);
+        // Site capacity counts the limit share too: 8 CPU limit / ratio 10 = 800m for a 100m request.
+        expect(r.stdout).toMatch(/site-capacity: site default \(1 server, from defaultSite\): CPU requests 1900m .*Pod team\/sneaky 1 x 800m/);
+        expect(r.stdout).toContain("5 objects (5 workloads)");
+    });
+
     it("unwraps kind: List", () => {
         const r = check(f("list.yaml"));
         expect(r.status).toBe(1);

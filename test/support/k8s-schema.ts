@@ -43,7 +43,6 @@ export function packageVersion(pkg: string): string {
 /** Generates a schema for `type` from a TypeScript file (ts-json-schema-generator, strict objects). */
 export function generateSchema(file: string, type: string): object {
     // Loaded lazily: only a cache miss needs the TypeScript compiler.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { createGenerator } = require("ts-json-schema-generator");
     return createGenerator({ path: file, type, skipTypeCheck: true, additionalProperties: false, expose: "export", topRef: true, jsDoc: "none" }).createSchema(type);
 }
@@ -140,7 +139,6 @@ function buildK8sSchemas(): { schemas: Record<string, any>; entries: KindEntry[]
         const file = path.join(CACHE_DIR, `k8s-kinds-${process.pid}.ts`);
         fs.writeFileSync(file, source);
         try {
-            // eslint-disable-next-line @typescript-eslint/no-require-imports
             const { createGenerator } = require("ts-json-schema-generator");
             const generator = createGenerator({ path: file, type: "*", skipTypeCheck: true, additionalProperties: false, expose: "export", topRef: true, jsDoc: "none" });
             const attached = new Map<string, number>();

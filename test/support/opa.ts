@@ -10,7 +10,6 @@
  * Limits: OPA 0.47 (older than Gatekeeper 3.15's), no data.inventory, helper names must not collide with the
  * AMF prelude (error, find, trace, location, report, ...): a collision is a compile error, never a wrong verdict.
  */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const validator = require("@aml-org/amf-custom-validator") as {
     initialize(cb: (err?: Error) => void): void;
     validate(profile: string, data: string, debug: boolean, cb: (result: string | undefined, err?: Error) => void): void;

@@ -7,7 +7,6 @@ import * as yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
 import { loadFromRuntimeConfig, loadStackFile } from "../../../components/config/load";
 import { ConfigError } from "../../../components/config/validate";
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret: (k: string) => boolean };
 
 const FIX = path.join(__dirname, "..", "..", "fixtures", "stacks");

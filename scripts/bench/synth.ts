@@ -14,11 +14,11 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { loadStackFile } from "../components/config/load";
-import { generateStackYaml } from "./generate-stack";
-import { runProgramUnderMocks } from "./synth/run";
+import { loadStackFile } from "../../components/config/load";
+import { generateStackYaml } from "../generate-stack";
+import { runProgramUnderMocks } from "../synth/run";
 
-const root = path.resolve(__dirname, "..");
+const root = path.resolve(__dirname, "..", "..");
 const TSX = path.join(root, "node_modules", ".bin", "tsx");
 const GNU_TIME = "/usr/bin/time";
 
