@@ -3,6 +3,7 @@
  * class, the Wasm pod marker, the tracking image's repository and how an image reference names its repository,
  * and the labels every object carries. Change them here or nowhere.
  */
+import { createHash } from "node:crypto";
 
 /** The RuntimeClass K3s creates itself (manifests/runtimes.yaml) for the WasmEdge shim; never create or own one. */
 export const WASM_RUNTIME_CLASS = "wasmedge";
@@ -36,6 +37,14 @@ export function imageRepository(image: string): string {
 /** Repositories whose images are Wasm modules: the imported tracking image, and the registry one if configured. */
 export function wasmRepositories(registryImage?: string): string[] {
     return [LOCAL_IMAGE_REPOSITORY, ...(registryImage ? [imageRepository(registryImage)] : [])];
+}
+
+/** Pod-template annotation whose value changes with the pod's configuration, so a config change rolls the pods. */
+export const CONFIG_CHECKSUM_ANNOTATION = "edge-estate/config-sha256";
+
+/** The value of CONFIG_CHECKSUM_ANNOTATION (and of any other restart-on-change input): sha256, hex. */
+export function configChecksum(text: string): string {
+    return createHash("sha256").update(text).digest("hex");
 }
 
 export const LABELS = {

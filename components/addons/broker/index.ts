@@ -9,7 +9,8 @@ import { mqttPasswordName, objectResourceName } from "../../naming";
 import { componentBudget } from "../../plan";
 import { SiteAddon, type SiteAddonArgs } from "../addon";
 import { buildPasswordFile, CLIENT_CLASSES, mqttUsername } from "./config";
-import { BROKER_DEVICES_SERVICE, BROKER_NAME, buildBrokerObjects, configHash, credentialsSecretName } from "./objects";
+import { BROKER_DEVICES_SERVICE, BROKER_NAME, buildBrokerObjects, credentialsSecretName } from "./objects";
+import { configChecksum } from "../../constants";
 import { brokerServerCert, type RegionTlsCa } from "./tls";
 
 export interface BrokerArgs extends SiteAddonArgs {
@@ -56,7 +57,7 @@ export class Broker extends SiteAddon {
                           keyPem: server.keyPem,
                           deviceCaPem: devices.caCert,
                           ...(devices.crl !== undefined ? { crlPem: devices.crl } : {}),
-                          certHash: server.chainPem.apply((c) => configHash(c)),
+                          certHash: server.chainPem.apply((c) => configChecksum(c)),
                       },
                   }
                 : {}),

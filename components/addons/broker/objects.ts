@@ -7,6 +7,7 @@ import type { KubeObject } from "../../k8s/apply";
 import { addonLabels, resourcesBlock, selectorLabels } from "../common";
 import { buildAclFile, buildDeviceAclFile, buildMosquittoConf, CONTAINER_PATHS, MQTT_DEVICE_NODE_PORT, MQTT_PORT, MQTTS_DEVICE_PORT, TLS_FILES } from "./config";
 import { pinnedImage } from "../../pins";
+import { CONFIG_CHECKSUM_ANNOTATION, configChecksum } from "../../constants";
 
 export const BROKER_NAME = "mqtt-broker";
 /** Secret with the mosquitto password file (hashes only). */
@@ -136,7 +137,7 @@ export function buildBrokerObjects(input: BrokerObjectsInput): KubeObject[] {
                         labels: { ...labels, ...selector },
                         // A config change must restart mosquitto (it reads conf/ACL/passwords at start).
                         annotations: {
-                            "edge-estate/config-hash": configHash(restartOn),
+                            [CONFIG_CHECKSUM_ANNOTATION]: configChecksum(restartOn),
                             ...(tls?.certHash !== undefined ? { "edge-estate/tls-cert-hash": tls.certHash } : {}),
                         },
                     },
@@ -220,12 +221,3 @@ export function buildBrokerObjects(input: BrokerObjectsInput): KubeObject[] {
     return objects;
 }
 
-/** Short, stable content hash for restart-on-change annotations (FNV-1a 32, hex). */
-export function configHash(text: string): string {
-    let h = 0x811c9dc5;
-    for (let i = 0; i < text.length; i++) {
-        h ^= text.charCodeAt(i);
-        h = Math.imul(h, 0x01000193) >>> 0;
-    }
-    return h.toString(16).padStart(8, "0");
-}

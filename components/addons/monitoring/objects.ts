@@ -3,7 +3,6 @@
  * the regional hub (Prometheus receiver + Grafana). Secret values arrive as opaque inputs (Pulumi secrets in the
  * wiring) and are placed only in Secret objects.
  */
-import { createHash } from "node:crypto";
 import type { Input } from "@pulumi/pulumi";
 import type { ContainerResources, EstateConfig, Versions } from "../../config/types";
 import { componentBudget, hubOf, type SitePlan } from "../../plan";
@@ -40,6 +39,7 @@ import {
 } from "./prometheus-config";
 import { alertRulesFile } from "./rules";
 import { siteLabels } from "../../constants";
+import { CONFIG_CHECKSUM_ANNOTATION, configChecksum } from "../../constants";
 
 const NS = MONITORING_NAMESPACE;
 const NOBODY = 65534;
@@ -47,7 +47,20 @@ const GRAFANA_UID = 472;
 const HUB_STORAGE = "10Gi";
 const HUB_RETENTION = { time: "15d", size: "8GB" };
 
-const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/** A hub Service reachable from the other sites on every node's `nodePort`. */
+function nodePortService(name: string, labels: Record<string, string>, port: number, nodePort: number): KubeObject {
+    return {
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: { name, namespace: NS, labels },
+        spec: {
+            type: "NodePort",
+            selector: { "app.kubernetes.io/name": name },
+            ports: [{ name: "http", port, targetPort: port, nodePort, protocol: "TCP" }],
+        },
+    };
+}
 
 /** Go runtime soft limit at 80 % of the memory limit, so the GC works harder before the OOM killer acts. */
 function goMemLimit(r: ContainerResources): string {
@@ -102,9 +115,10 @@ export function siteMonitoringObjects(plan: SitePlan, remoteWritePassword: Input
             kind: "ClusterRole",
             metadata: { name: `edge-monitoring-${AGENT_NAME}`, labels: agentLabels },
             rules: [
-                // Discovery of nodes, pods and the API server endpoints; kubelet metrics through the node proxy.
+                // Discovery of nodes, pods and the API server endpoints; kubelet metrics on the kubelet itself
+                // (nodes/metrics). No nodes/proxy: it would reach every kubelet API, exec included.
                 { apiGroups: [""], resources: ["nodes", "pods", "services", "endpoints"], verbs: ["get", "list", "watch"] },
-                { apiGroups: [""], resources: ["nodes/metrics", "nodes/proxy"], verbs: ["get"] },
+                { apiGroups: [""], resources: ["nodes/metrics"], verbs: ["get"] },
                 { nonResourceURLs: ["/metrics"], verbs: ["get"] },
             ],
         },
@@ -127,7 +141,7 @@ export function siteMonitoringObjects(plan: SitePlan, remoteWritePassword: Input
                 strategy: { type: "Recreate" },
                 selector: { matchLabels: { "app.kubernetes.io/name": AGENT_NAME } },
                 template: {
-                    metadata: { labels: agentLabels, annotations: { "edge-estate/config-sha256": sha256(promYaml) } },
+                    metadata: { labels: agentLabels, annotations: { [CONFIG_CHECKSUM_ANNOTATION]: configChecksum(promYaml) } },
                     spec: {
                         serviceAccountName: AGENT_NAME,
                         securityContext: { runAsNonRoot: true, runAsUser: NOBODY, runAsGroup: NOBODY, fsGroup: NOBODY, seccompProfile: { type: "RuntimeDefault" } },
@@ -264,7 +278,7 @@ export function hubMonitoringObjects(config: EstateConfig, versions: Versions, s
                 strategy: { type: "Recreate" },
                 selector: { matchLabels: { "app.kubernetes.io/name": HUB_PROMETHEUS_NAME } },
                 template: {
-                    metadata: { labels: promLabels, annotations: { "edge-estate/config-sha256": sha256(promYaml + rulesYaml) } },
+                    metadata: { labels: promLabels, annotations: { [CONFIG_CHECKSUM_ANNOTATION]: configChecksum(promYaml + rulesYaml) } },
                     spec: {
                         automountServiceAccountToken: false,
                         securityContext: { runAsNonRoot: true, runAsUser: NOBODY, runAsGroup: NOBODY, fsGroup: NOBODY, seccompProfile: { type: "RuntimeDefault" } },
@@ -306,16 +320,7 @@ export function hubMonitoringObjects(config: EstateConfig, versions: Versions, s
                 },
             },
         },
-        {
-            apiVersion: "v1",
-            kind: "Service",
-            metadata: { name: HUB_PROMETHEUS_NAME, namespace: NS, labels: promLabels },
-            spec: {
-                type: "NodePort",
-                selector: { "app.kubernetes.io/name": HUB_PROMETHEUS_NAME },
-                ports: [{ name: "http", port: PROMETHEUS_PORT, targetPort: PROMETHEUS_PORT, nodePort: HUB_REMOTE_WRITE_NODE_PORT, protocol: "TCP" }],
-            },
-        },
+        nodePortService(HUB_PROMETHEUS_NAME, promLabels, PROMETHEUS_PORT, HUB_REMOTE_WRITE_NODE_PORT),
         {
             apiVersion: "v1",
             kind: "Secret",
@@ -341,7 +346,7 @@ export function hubMonitoringObjects(config: EstateConfig, versions: Versions, s
                 template: {
                     metadata: {
                         labels: grafanaLabels,
-                        annotations: { "edge-estate/config-sha256": sha256(datasourcesYaml + providersYaml + JSON.stringify(dashboardData)) },
+                        annotations: { [CONFIG_CHECKSUM_ANNOTATION]: configChecksum(datasourcesYaml + providersYaml + JSON.stringify(dashboardData)) },
                     },
                     spec: {
                         automountServiceAccountToken: false,
@@ -398,15 +403,6 @@ export function hubMonitoringObjects(config: EstateConfig, versions: Versions, s
                 },
             },
         },
-        {
-            apiVersion: "v1",
-            kind: "Service",
-            metadata: { name: GRAFANA_NAME, namespace: NS, labels: grafanaLabels },
-            spec: {
-                type: "NodePort",
-                selector: { "app.kubernetes.io/name": GRAFANA_NAME },
-                ports: [{ name: "http", port: GRAFANA_PORT, targetPort: GRAFANA_PORT, nodePort: GRAFANA_NODE_PORT, protocol: "TCP" }],
-            },
-        },
+        nodePortService(GRAFANA_NAME, grafanaLabels, GRAFANA_PORT, GRAFANA_NODE_PORT),
     ];
 }

@@ -88,7 +88,7 @@ describe("broker objects", () => {
         expect(conf).toContain("crlfile /mosquitto/tls/device-crl.pem");
         // A new CRL (a revocation) changes the restart annotation.
         const again = buildBrokerObjects({ ...({} as any), site, namespace: "edge-system", mosquittoVersion: "2.0.18", resources: config.budget.components.broker, pinnedHostId: "srv-a", passwordFile: "P", credentials: {}, deviceTls: { chainPem: "CHAIN", keyPem: "KEY", deviceCaPem: "DEVICE-CA", crlPem: "CRL2" } });
-        const hash = (o: any[]) => (o.find((x) => x.kind === "Deployment") as any).spec.template.metadata.annotations["edge-estate/config-hash"];
+        const hash = (o: any[]) => (o.find((x) => x.kind === "Deployment") as any).spec.template.metadata.annotations["edge-estate/config-sha256"];
         expect(hash(again)).not.toBe(hash(withTls));
     });
 });
