@@ -10,6 +10,7 @@ import { applyObjects } from "../k8s/apply";
 import { hostResourceName, providerResourceName } from "../naming";
 import type { SitePlan } from "../plan";
 import { siteClusterTrust } from "./cluster-trust";
+import { siteNetworkPolicies } from "./network-policies";
 import { externalKubeconfig } from "./kubeconfig";
 import { siteFoundationObjects } from "./objects";
 
@@ -69,6 +70,13 @@ export class EdgeSite extends pulumi.ComponentResource {
             }).values(),
         ];
         this.addons = deploySiteAddons(this, { plan, provider, foundation, hosts, shared });
+        // Default-deny plus the needed flows, once the namespaces exist (network-policies.ts has the table).
+        applyObjects(siteNetworkPolicies(plan), {
+            siteId: site.id,
+            provider,
+            parent: this,
+            dependsOn: [...foundation, ...(Object.values(this.addons) as pulumi.Resource[])],
+        });
 
         this.provider = provider;
         this.hosts = hosts;

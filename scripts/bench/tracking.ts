@@ -257,6 +257,23 @@ async function openIdle(port: number, n: number): Promise<net.Socket[]> {
 
 interface LoadResult { requests: number; errors: number; seconds: number; latUs: Float64Array; statusCounts: Map<number, number> }
 
+/** Calls onResponse(status) for every complete HTTP/1.1 response (Content-Length framed) arriving on s. */
+function onResponses(s: net.Socket, onResponse: (code: number) => void): void {
+  let buf: Buffer = Buffer.alloc(0);
+  s.on("data", (d: Buffer) => {
+    buf = buf.length ? Buffer.concat([buf, d]) : d;
+    for (;;) {
+      const he = buf.indexOf("\r\n\r\n");
+      if (he < 0) return;
+      const head = buf.subarray(0, he).toString("latin1");
+      const cl = Number(/Content-Length: (\d+)/i.exec(head)?.[1] ?? 0);
+      if (buf.length < he + 4 + cl) return;
+      buf = buf.subarray(he + 4 + cl);
+      onResponse(Number(head.slice(9, 12)));
+    }
+  });
+}
+
 /**
  * Closed-loop load: CONCURRENCY keep-alive connections, each sending the next GET as soon
  * as the previous response is complete. Stops at MAX_REQUESTS or after SECONDS.
@@ -273,7 +290,6 @@ async function load(port: number, paths: string[], seconds: number, maxRequests:
     for (let c = 0; c < CONCURRENCY; c++) {
       const s = net.connect(port, "127.0.0.1");
       s.setNoDelay(true);
-      let buf = Buffer.alloc(0);
       let sentAt = 0n;
       let closed = false;
       const send = () => {
@@ -286,23 +302,13 @@ async function load(port: number, paths: string[], seconds: number, maxRequests:
       s.on("connect", send);
       s.on("error", () => { errors++; if (!closed) { closed = true; finishOne(); } });
       s.on("close", () => { if (!closed) { closed = true; errors++; finishOne(); } });
-      s.on("data", (d) => {
-        buf = buf.length ? Buffer.concat([buf, d]) : d;
-        for (;;) {
-          const he = buf.indexOf("\r\n\r\n");
-          if (he < 0) return;
-          const head = buf.subarray(0, he).toString("latin1");
-          const cl = Number(/Content-Length: (\d+)/i.exec(head)?.[1] ?? 0);
-          if (buf.length < he + 4 + cl) return;
-          const code = Number(head.slice(9, 12));
-          buf = buf.subarray(he + 4 + cl);
-          done++;
-          if (record) {
-            lat.push(Number(process.hrtime.bigint() - sentAt) / 1000);
-            statusCounts.set(code, (statusCounts.get(code) ?? 0) + 1);
-          }
-          send();
+      onResponses(s, (code) => {
+        done++;
+        if (record) {
+          lat.push(Number(process.hrtime.bigint() - sentAt) / 1000);
+          statusCounts.set(code, (statusCounts.get(code) ?? 0) + 1);
         }
+        send();
       });
     }
   });
@@ -338,25 +344,14 @@ async function loadAtRate(port: number, paths: string[], rate: number, seconds: 
     const s = net.connect(port, "127.0.0.1") as net.Socket & { sentDue?: bigint };
     s.setNoDelay(true);
     socks.push(s);
-    let buf = Buffer.alloc(0);
     s.on("connect", () => { idle.push(s); resolve(); });
     s.on("error", () => { errors++; resolve(); });
-    s.on("data", (d) => {
-      buf = buf.length ? Buffer.concat([buf, d]) : d;
-      for (;;) {
-        const he = buf.indexOf("\r\n\r\n");
-        if (he < 0) return;
-        const head = buf.subarray(0, he).toString("latin1");
-        const cl = Number(/Content-Length: (\d+)/i.exec(head)?.[1] ?? 0);
-        if (buf.length < he + 4 + cl) return;
-        buf = buf.subarray(he + 4 + cl);
-        const code = Number(head.slice(9, 12));
-        lat.push(Number(process.hrtime.bigint() - s.sentDue!) / 1000);
-        statusCounts.set(code, (statusCounts.get(code) ?? 0) + 1);
-        done++;
-        due = dueNow();
-        if (sent < due) sendOn(s); else idle.push(s);
-      }
+    onResponses(s, (code) => {
+      lat.push(Number(process.hrtime.bigint() - s.sentDue!) / 1000);
+      statusCounts.set(code, (statusCounts.get(code) ?? 0) + 1);
+      done++;
+      due = dueNow();
+      if (sent < due) sendOn(s); else idle.push(s);
     });
   })));
   start = process.hrtime.bigint();
@@ -552,6 +547,11 @@ async function main(): Promise<void> {
       f.rate = fr;
       row(engine, `fixed ${RATE} req/s: achieved, p50 / p99 / p99.9`, `${(fr.requests / fr.seconds).toFixed(0)} req/s, ${fmtLat(fr)}`, "p99 <= 5, p99.9 <= 15 ms");
       row(engine, `  CPU at ${RATE} req/s`, `${((ra.cpuTicks - rb.cpuTicks) / 100 / fr.seconds).toFixed(2)} cores`, "< 1 core");
+      if (engine !== "node") {
+        // The module's own histogram (wake-up that delivered a request -> response handed to the socket), over
+        // every request it served so far: what the service itself adds, without the generator's scheduling.
+        row(engine, "  inside the module p50 / p99 / p99.9 (histogram bucket)", (await moduleQuantiles(port, [0.5, 0.99, 0.999])).join(" / "));
+      }
       const rss = procStat(svc.child.pid!);
       row(engine, "  RSS after the load", `${(rss.rssKb / 1024).toFixed(1)} MiB (peak ${(rss.hwmKb / 1024).toFixed(1)} MiB)`, "< 256 MiB");
       if (IDLE_CONNECTIONS > 0) {

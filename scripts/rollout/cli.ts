@@ -8,23 +8,25 @@
  *
  * Environment: EDGE_PROMETHEUS_USER (default "reader") / EDGE_PROMETHEUS_PASSWORD for the hub; the Automation API
  * needs the pulumi CLI, PULUMI_BACKEND_URL and PULUMI_CONFIG_PASSPHRASE.
- * Exit codes: 0 done (or plan printed), 1 stopped (policy violation, failed up, failed gate), 2 usage or config error.
+ * Exit codes (scripts/lib/cli.ts): 0 done (or plan printed), 1 stopped (policy violation, failed up, failed gate) or
+ * invalid stack config, 2 usage error.
  */
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
-import { ConfigError, VERSION_PATTERNS } from "../../components/config/validate";
 import { loadStackFile } from "../../components/config/load";
 import type { Versions } from "../../components/config/types";
+import { VERSION_PATTERNS } from "../../components/config/validate";
+import { parseArgs as parseToolArgs, runTool, stackSource, UsageError } from "../lib/cli";
 import { gatePrometheusUrl, runRollout } from "./driver";
 import { formatPlan, planRollout, RolloutPlanError } from "./plan";
 
-const USAGE = "usage: npm run rollout -- --stack NAME [--versions key=value,...] [--dry-run] [--prometheus-url URL] [--policy-pack-config FILE] [--after-wave CMD]";
-const ROOT = path.resolve(__dirname, "..", "..");
-
-class UsageError extends Error {}
+const USAGE =
+    "usage: npm run rollout -- (--stack NAME | --config-file PATH) [--versions key=value,...] [--dry-run] [--prometheus-url URL] [--policy-pack-config FILE] [--after-wave CMD]";
 
 export interface RolloutArgs {
     stack: string;
+    /** The stack file (the dry run reads only this). */
+    file: string;
     versions: Partial<Versions>;
     dryRun: boolean;
     prometheusUrl?: string;
@@ -46,40 +48,27 @@ export function parseVersions(text: string): Partial<Versions> {
 }
 
 export function parseArgs(argv: string[]): RolloutArgs {
-    const args: Partial<RolloutArgs> & { versions: Partial<Versions>; dryRun: boolean } = { versions: {}, dryRun: false };
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        const value = () => {
-            const v = argv[++i];
-            if (v === undefined || v.startsWith("--")) throw new UsageError(`${a} needs a value`);
-            return v;
-        };
-        if (a === "--stack") args.stack = value();
-        else if (a === "--versions") args.versions = parseVersions(value());
-        else if (a === "--dry-run") args.dryRun = true;
-        else if (a === "--prometheus-url") args.prometheusUrl = value();
-        else if (a === "--after-wave") args.afterWave = value();
-        else if (a === "--policy-pack-config") args.policyPackConfig = path.resolve(value());
-        else if (a === "--help" || a === "-h") throw new UsageError("");
-        else throw new UsageError(`unknown argument ${JSON.stringify(a)}`);
-    }
-    if (!args.stack || !/^[A-Za-z0-9._-]+$/.test(args.stack)) throw new UsageError("--stack NAME is required (Pulumi.<NAME>.yaml)");
-    return args as RolloutArgs;
+    const a = parseToolArgs(argv, { values: ["--stack", "--config-file", "--versions", "--prometheus-url", "--policy-pack-config", "--after-wave"], flags: ["--dry-run"] });
+    const source = stackSource(a);
+    const dryRun = a.flags.has("--dry-run");
+    if (!dryRun && a.values.has("--config-file")) throw new UsageError("--config-file is for --dry-run only; a rollout works on a stack (--stack NAME)");
+    const v = (k: string) => a.values.get(k);
+    return {
+        stack: source.stack,
+        file: source.file,
+        versions: parseVersions(v("--versions") ?? ""),
+        dryRun,
+        ...(v("--prometheus-url") ? { prometheusUrl: v("--prometheus-url")! } : {}),
+        ...(v("--policy-pack-config") ? { policyPackConfig: path.resolve(v("--policy-pack-config")!) } : {}),
+        ...(v("--after-wave") ? { afterWave: v("--after-wave")! } : {}),
+    };
 }
 
 async function main(): Promise<number> {
-    let args: RolloutArgs;
-    try {
-        args = parseArgs(process.argv.slice(2));
-    } catch (e) {
-        if (!(e instanceof UsageError)) throw e;
-        if (e.message) console.error(`error: ${e.message}`);
-        console.error(USAGE);
-        return 2;
-    }
+    const args = parseArgs(process.argv.slice(2));
     try {
         if (args.dryRun) {
-            const { config } = loadStackFile(path.join(ROOT, `Pulumi.${args.stack}.yaml`));
+            const { config } = loadStackFile(args.file);
             const plan = planRollout(config, args.versions);
             console.log(formatPlan(args.stack, plan, { ...config.healthGate, prometheusUrl: gatePrometheusUrl(config, args.prometheusUrl) }));
             return 0;
@@ -107,20 +96,16 @@ async function main(): Promise<number> {
         if (outcome.status === "nothing-to-do") console.log(outcome.message);
         return outcome.status === "completed" || outcome.status === "nothing-to-do" ? 0 : 1;
     } catch (e) {
-        if (e instanceof ConfigError || e instanceof RolloutPlanError) {
-            console.error(e.message);
-            return 2;
+        if (e instanceof RolloutPlanError) {
+            console.error(`rollout: ${e.message}`);
+            return 1;
+        }
+        if (e instanceof Error && /Pulumi CLI is not installed/.test(e.message)) {
+            console.error(`rollout: ${e.message}`);
+            return 1;
         }
         throw e;
     }
 }
 
-if (require.main === module) {
-    main().then(
-        (code) => process.exit(code),
-        (e) => {
-            console.error(`rollout failed: ${(e as Error).message}`);
-            process.exit(1);
-        },
-    );
-}
+if (require.main === module) runTool("rollout", USAGE, main);

@@ -68,6 +68,8 @@ describe("estate under mocks", () => {
                 // The site's cluster CAs (components/site/cluster-trust.ts).
                 "tls:index/privateKey:PrivateKey",
                 "tls:index/selfSignedCert:SelfSignedCert",
+                // Default-deny and the allowed flows (components/site/network-policies.ts).
+                "kubernetes:networking.k8s.io/v1:NetworkPolicy",
                 "pulumi:providers:kubernetes",
                 "kubernetes:core/v1:Namespace:edge-system",
                 "kubernetes:core/v1:ConfigMap:edge-site-info",

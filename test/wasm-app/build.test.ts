@@ -6,7 +6,7 @@ import { describe, it, expect, afterAll } from "vitest";
 import { readFileSync, rmSync, statSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
-import { buildWasm, DEFAULT_OUT_DIR, WASM_NAME, AOT_WASM_NAME, OCI_NAME, WASM_SIZE_LIMIT, AOT_SIZE_LIMIT } from "../../scripts/build-wasm";
+import { buildWasm, DEFAULT_OUT_DIR, WASM_NAME, AOT_WASM_NAME, OCI_NAME, WASM_SIZE_LIMIT, AOT_SIZE_LIMIT } from "../../scripts/build/wasm";
 import { customSectionNames } from "../../wasm-app/aot/wasmedge";
 import { describeOnWasmEdge } from "../support/wasmedge";
 import { tempDir } from "./harness";

@@ -86,6 +86,47 @@ describe("durability", () => {
     expect(readdirSync(dataDir)).toEqual(["events.log"]);
   }, 90_000);
 
+  it("replays a large log after a SIGKILL: every acknowledged event back, in order, compacted state included", async () => {
+    const broker = new FakeBroker();
+    await broker.listen();
+    cleanups.push(() => broker.close());
+    const dataDir = tempDir("tracking-big-");
+    cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
+    const env = { SITE_ID: SITE, MQTT_PORT: String(broker.port), MQTT_RECONNECT_MAX_MS: "200", LOG_COMPACT_MIN_BYTES: String(1 << 20) };
+    const TOTAL = 60_000;
+    const SHIPS = 1_500; // 40 events each: all stay in the 50-event history
+    const ev = (i: number) => ({ shipmentId: `B-${i % SHIPS}`, deviceId: `big-${i % 13}`, seq: Math.floor(i / 13) + 1, ts: 1_700_000_000_000 + i });
+    const svc = await Service.start({ env, dataDir });
+    cleanups.push(() => svc.kill());
+    const c = await broker.connection(1);
+    await c.handshake();
+    let acked = 0;
+    for (let i = 0, pid = 0; i < TOTAL;) {
+      const chunk: Buffer[] = [];
+      for (let k = 0; k < 500 && i < TOTAL; k++, i++) {
+        pid = (pid % 65535) + 1;
+        const e = ev(i);
+        chunk.push(publishPacket(`tracking/${SITE}/${e.deviceId}/events`, eventJson(e), 1, pid));
+      }
+      c.send(Buffer.concat(chunk));
+      await waitFor("PUBACKs", async () => { acked += c.pubackIds().length; return acked >= i; }, 30_000, 2);
+    }
+    await svc.kill();
+    const again = await Service.start({ env, dataDir });
+    cleanups.push(() => again.kill());
+    const m = await again.metrics();
+    expect(m.get("tracking_shipments_tracked")).toBe(SHIPS);
+    expect(m.get("tracking_events_retained")).toBe(TOTAL);
+    for (const id of [0, 1, 777, SHIPS - 1]) {
+      const r = await get(again.httpPort, `/v1/shipments/B-${id}`);
+      expect(r.status).toBe(200);
+      const got = JSON.parse(r.body).events as Array<{ ts: number; deviceId: string; seq: number }>;
+      const want = Array.from({ length: TOTAL / SHIPS }, (_, k) => ev(id + k * SHIPS));
+      expect(got.map((g) => `${g.deviceId}/${g.seq}/${g.ts}`)).toEqual(want.map((w) => `${w.deviceId}/${w.seq}/${w.ts}`));
+    }
+    expect(svc.stderr + again.stderr).toMatch(/compacted the event log/);
+  }, 120_000);
+
   it("gets events published while it was down from the broker's persistent session (real mosquitto)", async () => {
     const broker = await Mosquitto.start();
     cleanups.push(() => broker.dispose());

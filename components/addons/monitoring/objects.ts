@@ -115,9 +115,10 @@ export function siteMonitoringObjects(plan: SitePlan, remoteWritePassword: Input
             kind: "ClusterRole",
             metadata: { name: `edge-monitoring-${AGENT_NAME}`, labels: agentLabels },
             rules: [
-                // Discovery of nodes, pods and the API server endpoints; kubelet metrics through the node proxy.
+                // Discovery of nodes, pods and the API server endpoints; kubelet metrics on the kubelet itself
+                // (nodes/metrics). No nodes/proxy: it would reach every kubelet API, exec included.
                 { apiGroups: [""], resources: ["nodes", "pods", "services", "endpoints"], verbs: ["get", "list", "watch"] },
-                { apiGroups: [""], resources: ["nodes/metrics", "nodes/proxy"], verbs: ["get"] },
+                { apiGroups: [""], resources: ["nodes/metrics"], verbs: ["get"] },
                 { nonResourceURLs: ["/metrics"], verbs: ["get"] },
             ],
         },

@@ -51,15 +51,19 @@ const serviceAccountAuth = {
     authorization: { credentials_file: `${SA_DIR}/token` },
 };
 
-/** A kubelet endpoint reached through the API server's node proxy: verified TLS, no kubelet port exposure. */
+/**
+ * A kubelet scraped directly on its own port (the node role's address, InternalIP:10250) with the agent's
+ * service-account token. The kubelet authorizes every /metrics* path as `nodes/metrics`, so the agent needs no
+ * `nodes/proxy` (which would let it run commands in any pod through the API server). The kubelet's serving
+ * certificate is signed by K3s' server CA, the CA in the service-account mount [verify on a real node].
+ */
 function kubeletJob(job: string, path: string, keep: readonly string[]) {
     return {
         job_name: job,
         ...serviceAccountAuth,
+        metrics_path: path,
         kubernetes_sd_configs: [{ role: "node" }],
         relabel_configs: [
-            { target_label: "__address__", replacement: "kubernetes.default.svc:443" },
-            { source_labels: ["__meta_kubernetes_node_name"], regex: "(.+)", target_label: "__metrics_path__", replacement: `/api/v1/nodes/$1/proxy${path}` },
             { source_labels: ["__meta_kubernetes_node_name"], target_label: "instance" },
             { source_labels: ["__meta_kubernetes_node_name"], target_label: "node" },
         ],

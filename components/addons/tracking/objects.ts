@@ -93,7 +93,10 @@ export function buildTrackingObjects(input: TrackingObjectsInput): KubeObject[] 
                             startupProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 1, failureThreshold: 30 },
                             livenessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
                             readinessProbe: { httpGet: { path: "/readyz", port: "http" }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2 },
-                            securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+                            // Read-only root and the runtime's default seccomp profile. Not runAsNonRoot: the durable
+                            // event log is a hostPath the kubelet creates root-owned (DirectoryOrCreate), which a
+                            // non-root user could not write; that needs a host step creating it for a fixed uid first.
+                            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } },
                             volumeMounts: [{ name: "data", mountPath: TRACKING_DATA_DIR }],
                         },
                     ],

@@ -55,13 +55,14 @@ describe("npm run rollout -- --dry-run", () => {
         expect(r.stdout).toMatch(/^wave 2: 2 sites, 6 hosts$/m);
     });
 
-    it("exits 2 on usage errors and on an unknown stack, naming the problem", () => {
+    it("exits 2 on usage errors and 1 on an unreadable stack file, naming the problem", () => {
         const bad = rollout("--stack", "prod", "--dry-run", "--versions", "k3s=1.30");
         expect(bad.status).toBe(2);
         expect(bad.stderr).toContain('--versions: k3s="1.30" does not look like');
         expect(rollout("--dry-run").status).toBe(2);
+        expect(rollout("--config-file", "Pulumi.prod.yaml").stderr).toContain("--config-file is for --dry-run only");
         const missing = rollout("--stack", "nowhere", "--dry-run");
-        expect(missing.status).toBe(2);
+        expect(missing.status).toBe(1);
         expect(missing.stderr).toContain("cannot read stack file");
     });
 

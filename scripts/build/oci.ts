@@ -1,11 +1,11 @@
 // Builds the tracking service's OCI image archive without Docker, byte-identical from build to build:
-//   tsx scripts/build-oci.ts --wasm wasm-app/dist/logistics-system.wasm --config wasm-app/config.json \
+//   tsx scripts/build/oci.ts --wasm wasm-app/dist/logistics-system.wasm --config wasm-app/config.json \
 //       --out wasm-app/dist/logistics-system.oci.tar [--ref latest] [--layout DIR]
 // Prints the manifest digest (sha256:...), which the rollout pins the image by.
 import fs from "node:fs";
 import path from "node:path";
-import { buildOciImage, ociArchive } from "../wasm-app/oci/image";
-import { OutputPathError, writeOutputDir, writeOutputFile } from "./lib/safe-output";
+import { buildOciImage, ociArchive } from "../../wasm-app/oci/image";
+import { OutputPathError, writeOutputDir, writeOutputFile } from "../lib/safe-output";
 
 export interface BuildOciOptions {
   wasmPath: string;
@@ -59,7 +59,7 @@ export async function buildOci(opts: BuildOciOptions): Promise<BuildOciResult> {
 }
 
 const USAGE =
-  "usage: build-oci.ts --wasm FILE.wasm --config config.json --out NAME.oci.tar [--ref latest] [--layout DIR]";
+  "usage: scripts/build/oci.ts --wasm FILE.wasm --config config.json --out NAME.oci.tar [--ref latest] [--layout DIR]";
 
 function parseArgs(argv: string[]): BuildOciOptions {
   const values: Record<string, string> = {};

@@ -2,20 +2,20 @@
 // AOT-compiled by the real WasmEdge 0.14.1 (a universal wasm: the module plus native x86-64 code for
 // the pinned baseline CPU, see wasm-app/aot/wasmedge.ts) -> the OCI image archive (FROM scratch,
 // /app.wasm = the AOT module, /config.json, ENTRYPOINT ["/app.wasm"], platform wasi/wasm) with the
-// deterministic builder in scripts/build-oci.ts. Every output is byte-identical from run to run
+// deterministic builder in scripts/build/oci.ts. Every output is byte-identical from run to run
 // (test/wasm-app/build.test.ts checks that a rebuild reproduces the committed wasm-app/dist).
 //
 //   npm run build:wasm              -> wasm-app/dist/logistics-system.{wasm,aot.wasm,oci.tar}
-//   npx tsx scripts/build-wasm.ts --out DIR
+//   npx tsx scripts/build/wasm.ts --out DIR
 // Needs WasmEdge 0.14.1 with its compiler (WASMEDGE_BIN or PATH) and a C compiler (cc).
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { createHash } from "node:crypto";
-import { buildOci } from "./build-oci";
-import { aotCompile, findWasmEdge, HOW_TO_GET_WASMEDGE } from "../wasm-app/aot/wasmedge";
+import { buildOci } from "./oci";
+import { aotCompile, findWasmEdge, HOW_TO_GET_WASMEDGE } from "../../wasm-app/aot/wasmedge";
 
-export const REPO_ROOT = path.resolve(__dirname, "..");
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 export const APP_DIR = path.join(REPO_ROOT, "wasm-app");
 export const DEFAULT_OUT_DIR = path.join(APP_DIR, "dist");
 export const WASM_NAME = "logistics-system.wasm";

@@ -5,7 +5,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildOci } from "../../scripts/build-oci";
+import { buildOci } from "../../../scripts/build/oci";
 
 let tmp: string;
 let wasmPath: string;
@@ -17,7 +17,7 @@ const run = (cmd: string, args: string[]) => spawnSync(cmd, args, { encoding: "u
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "build-oci-"));
   // Any module will do for the image builder: the committed tracking module.
-  wasmPath = path.join(__dirname, "..", "..", "wasm-app", "dist", "logistics-system.wasm");
+  wasmPath = path.join(__dirname, "..", "..", "..", "wasm-app", "dist", "logistics-system.wasm");
   configPath = path.join(tmp, "config.json");
   fs.writeFileSync(configPath, JSON.stringify({ HTTP_PORT: 8080, DATA_DIR: "/data" }, null, 2));
 });
@@ -116,13 +116,13 @@ describe("build-oci", () => {
     await expect(buildOci({ wasmPath, configPath: badJson, outPath: path.join(tmp, "x.tar") })).rejects.toThrow(
       /config.json is not valid JSON/,
     );
-    const cli = path.resolve(__dirname, "../../scripts/build-oci.ts");
+    const cli = path.resolve(__dirname, "../../../scripts/build/oci.ts");
     const r = spawnSync(process.execPath, ["--require", require.resolve("tsx/cjs"), cli, "--wasm", path.join(tmp, "missing.wasm"), "--config", configPath, "--out", path.join(tmp, "y.tar")], { encoding: "utf8" });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^build-oci: cannot read Wasm module .*missing\.wasm: ENOENT/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     const usage = spawnSync(process.execPath, ["--require", require.resolve("tsx/cjs"), cli, "--wasm"], { encoding: "utf8" });
     expect(usage.status).toBe(2);
-    expect(usage.stderr).toContain("usage: build-oci.ts");
+    expect(usage.stderr).toContain("usage: scripts/build/oci.ts");
   });
 });
