@@ -9,6 +9,8 @@ import * as path from "node:path";
 import * as net from "node:net";
 import * as http from "node:http";
 import { WASMEDGE_BIN } from "../support/wasmedge";
+import { freePort } from "../support/net";
+export { freePort };
 
 export const REPO = path.resolve(__dirname, "../..");
 /** the plain module (what asc produced) */
@@ -40,16 +42,6 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(path.join(tmpdir(), prefix));
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 15000, everyMs = 50): Promise<T> {
   const end = Date.now() + timeoutMs;

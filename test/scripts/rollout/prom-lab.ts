@@ -16,6 +16,7 @@ import * as path from "node:path";
 import { alertRulesFile } from "../../../components/addons/monitoring/rules";
 import { JOBS } from "../../../components/addons/monitoring/names";
 import { hasBinary, scratchDir, writeYaml } from "../../components/addons/monitoring/promtool";
+import { freePort } from "../../support/net";
 
 export type SiteBehaviour = "healthy" | "agent-down" | "slow" | "memory-full" | "kubelet-down";
 
@@ -26,16 +27,6 @@ export interface LabSite {
 
 export const prometheusAvailable = hasBinary("prometheus");
 
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const s = net.createServer();
-        s.listen(0, "127.0.0.1", () => {
-            const port = (s.address() as net.AddressInfo).port;
-            s.close(() => resolve(port));
-        });
-        s.on("error", reject);
-    });
-}
 
 // Histogram buckets of the tracking service (seconds).
 const BUCKETS = [0.001, 0.005, 0.01, 0.015, 0.03, 0.05, 0.1, 0.25, 1];

@@ -8,17 +8,9 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { buildAclFile, buildDeviceAclFile, buildMosquittoConf, buildPasswordFile, TLS_FILES } from "../../../../components/addons/broker/config";
+import { freePort } from "../../../support/net";
+export { freePort };
 
-export function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const s = net.createServer();
-        s.listen(0, "127.0.0.1", () => {
-            const p = (s.address() as net.AddressInfo).port;
-            s.close(() => resolve(p));
-        });
-        s.on("error", reject);
-    });
-}
 
 /** Writes conf, ACL and password file under `root`; returns the conf path. */
 /** TLS material of the device listener: file name under tlsDir (TLS_FILES) -> content. */

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agentConfig, hubConfig, hubWebConfig, renderYaml } from "../../../../components/addons/monitoring/prometheus-config";
 import { alertRulesFile } from "../../../../components/addons/monitoring/rules";
 import { forPromtool, hasBinary, scratchDir, writeYaml } from "./promtool";
+import { freePort } from "../../../support/net";
 
 const PASSWORD = "edge-test-password"; // plaintext of fixtures/bcrypt-hash.txt
 const HASH = fs.readFileSync(path.join(__dirname, "fixtures", "bcrypt-hash.txt"), "utf8").trim();
@@ -18,16 +19,6 @@ const children: ChildProcess[] = [];
 let dir: string;
 let hubPort: number;
 
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const s = net.createServer();
-        s.listen(0, "127.0.0.1", () => {
-            const port = (s.address() as net.AddressInfo).port;
-            s.close(() => resolve(port));
-        });
-        s.on("error", reject);
-    });
-}
 
 function start(name: string, args: string[]): void {
     const log = fs.openSync(path.join(dir, `${name}.log`), "w");
