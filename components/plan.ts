@@ -14,6 +14,9 @@ export function urlHost(address: string): string {
     return address.includes(":") ? `[${address}]` : address;
 }
 
+/** K3s' datastore: embedded etcd on a site with several servers (the first has cluster-init), SQLite on one server. */
+export type Datastore = "etcd" | "sqlite";
+
 export interface SitePlan {
     /** The validated config of the whole region (read-only). */
     config: EstateConfig;
@@ -24,6 +27,7 @@ export interface SitePlan {
     firstServer: HostConfig;
     servers: HostConfig[];
     agents: HostConfig[];
+    datastore: Datastore;
     /** The K3s API of the site, e.g. `https://10.0.0.1:6443` or `https://[fd00::1]:6443`. */
     apiUrl: string;
     /** Hosts the scheduler may place ordinary pods on (no NoSchedule/NoExecute taint). */
@@ -64,13 +68,15 @@ export function hubOf(config: EstateConfig): SitePlan["hub"] {
 export function planSite(config: EstateConfig, site: SiteConfig): SitePlan {
     const firstServer = firstServerOf(site);
     const hub = hubOf(config);
+    const servers = site.hosts.filter((h) => h.role === "server");
     return {
         config,
         site,
         versions: versionsForSite(config, site),
         firstServer,
-        servers: site.hosts.filter((h) => h.role === "server"),
+        servers,
         agents: site.hosts.filter((h) => h.role === "agent"),
+        datastore: servers.length > 1 ? "etcd" : "sqlite",
         apiUrl: `https://${urlHost(firstServer.address)}:${K3S_API_PORT}`,
         schedulableHosts: site.hosts.filter((h) => !h.taints.some((t) => t.effect === "NoSchedule" || t.effect === "NoExecute")),
         trackingReplicas: site.trackingReplicas ?? config.tracking.replicas,
