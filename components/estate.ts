@@ -18,6 +18,8 @@ export interface EdgeEstateArgs {
 
 export class EdgeEstate extends pulumi.ComponentResource {
     declare readonly sites: Map<string, EdgeSite>;
+    /** The region TLS CA certificate (public): what devices, sites, operators and the rollout gate pin. */
+    declare readonly regionTlsCaCert: pulumi.Output<string>;
 
     constructor(name: string, args: EdgeEstateArgs, opts?: pulumi.ComponentResourceOptions) {
         super("edge-estate:index:Estate", name, {}, opts);
@@ -33,6 +35,7 @@ export class EdgeEstate extends pulumi.ComponentResource {
             sites.set(plan.site.id, new EdgeSite(siteResourceName(plan.site.id), { plan, sshPrivateKey: args.sshPrivateKey, shared }, { parent: this }));
         }
         this.sites = sites;
+        this.regionTlsCaCert = shared.regionTls.certPem;
         this.registerOutputs({ siteIds: [...sites.keys()] });
     }
 }
@@ -42,6 +45,7 @@ export function estateOutputs(plan: EstatePlan, estate: EdgeEstate) {
     return {
         region: plan.config.region,
         sites: Object.fromEntries([...estate.sites].map(([id, s]) => [id, { apiServer: s.apiServer }])),
+        regionTlsCaCert: estate.regionTlsCaCert,
         unpinnedArtifacts: plan.config.artifacts.unpinned,
     };
 }

@@ -59,7 +59,7 @@ export function deploySiteAddons(site: pulumi.Resource, args: SiteAddonArgs & { 
     );
     const remoteWritePassword = shared.monitoring.remoteWrite.get(id);
     if (!remoteWritePassword) throw new Error(`site ${id} has no remote-write password`);
-    const monitoring = new Monitoring(addonResourceName(id, "monitoring"), { ...base, remoteWritePassword: pulumi.secret(remoteWritePassword.result) }, opts);
-    const hub = plan.isHub ? new MonitoringHub(addonResourceName(id, "monitoring-hub"), { ...base, credentials: shared.monitoring, namespace: monitoring.namespace }, opts) : undefined;
+    const monitoring = new Monitoring(addonResourceName(id, "monitoring"), { ...base, remoteWritePassword: pulumi.secret(remoteWritePassword.result), regionTls: shared.regionTls }, opts);
+    const hub = plan.isHub ? new MonitoringHub(addonResourceName(id, "monitoring-hub"), { ...base, credentials: shared.monitoring, namespace: monitoring.namespace, regionTls: shared.regionTls }, opts) : undefined;
     return { gatekeeper, broker, tracking, monitoring, ...(hub ? { hub } : {}) };
 }

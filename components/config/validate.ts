@@ -556,7 +556,7 @@ function validateHealthGate(c: Collector, raw: unknown): HealthGateConfig {
     const d = DEFAULT_HEALTH_GATE;
     const prometheusUrl = c.string("healthGate.prometheusUrl", g.prometheusUrl, {
         pattern: HTTP_URL,
-        what: "an http(s) URL of the hub's Prometheus without credentials (e.g. http://10.20.1.11:30990); the password comes from the environment",
+        what: "an http(s) URL of the hub's Prometheus without credentials (e.g. https://10.20.1.11:30990); the password comes from the environment",
     });
     return {
         ...(prometheusUrl ? { prometheusUrl: prometheusUrl.replace(/\/+$/, "") } : {}),
