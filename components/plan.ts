@@ -4,7 +4,7 @@
  * wave, hub address, budgets). Components and pure builders read the plan; none of them derives these again.
  */
 import { bootstrapServer } from "./config/topology";
-import type { ContainerResources, EstateConfig, HostConfig, SiteConfig, Versions } from "./config/types";
+import type { ContainerResources, EstateConfig, HostConfig, RolloutConfig, SiteConfig, Versions } from "./config/types";
 
 /** K3s supervisor/API port on every server. */
 export const K3S_API_PORT = 6443;
@@ -48,11 +48,16 @@ export interface EstatePlan {
     hub: SitePlan;
 }
 
+/** The versions the sites after `rollout.throughWave` keep: `versions` with `rollout.previousVersions` over them. */
+export function laggingVersions(versions: Versions, rollout: RolloutConfig): Versions {
+    return { ...versions, ...(rollout.previousVersions ?? {}) };
+}
+
 /** The versions a given site installs, honouring an in-progress wave rollout. */
 export function versionsForSite(config: EstateConfig, site: SiteConfig): Versions {
-    const { throughWave, previousVersions } = config.rollout;
+    const { throughWave } = config.rollout;
     if (throughWave === undefined || site.wave <= throughWave) return config.versions;
-    return { ...config.versions, ...previousVersions };
+    return laggingVersions(config.versions, config.rollout);
 }
 
 /** The bootstrap server is chosen by id (components/config/topology.ts), never by list position. */

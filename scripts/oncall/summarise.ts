@@ -11,7 +11,7 @@
 import * as fs from "node:fs";
 import { HOST_PROBE_TYPE } from "../../components/host/probe";
 import { HOST_STEP_NAMES } from "../../components/host/steps";
-import { nameOfUrn as nameOf, parseProbeName, parseStepName, probeResourceName } from "../../components/naming";
+import { nameOfUrn as nameOf, parseProbeName, parseStepName, probeResourceName, siteGlobOverlaps, siteResourceGlobs } from "../../components/naming";
 import { SECRET_SIG_KEY } from "../synth/secrets";
 import { renderCertificateNotices } from "./certificates";
 
@@ -213,17 +213,19 @@ export function renderSummary(summary: StackSummary, stack: string): string {
         out.push("", "A dead site need not block the others: `pulumi up --continue-on-error`, or leave it out entirely:");
         out.push(`  pulumi up -s ${stack} ${deadSites.map(excludeFlags).join(" ")} --exclude-dependents`);
         for (const s of deadSites) {
-            const clash = sites.filter((o) => o !== s && o.startsWith(`${s}-`));
-            if (clash.length) out.push(`  careful: '**::${s}-*' also matches site ${clash.join(", ")}; list exact URNs with \`pulumi stack --show-urns\` instead`);
+            const clash = siteGlobOverlaps(s, sites);
+            if (clash.length) out.push(`  careful: '${siteResourceGlobs(s)[2]}' also matches site ${clash.join(", ")}; list exact URNs with \`pulumi stack --show-urns\` instead`);
         }
         out.push("  (see docs/day2.md, \"Working around a dead site\")");
     }
     return out.join("\n") + "\n";
 }
 
-/** Every resource of a site is named "<site>", "<site>.<host>..." or "<site>-..." (stable ids, see the components). */
+/** `--exclude` flags for every resource of a site (components/naming.ts siteResourceGlobs). */
 export function excludeFlags(site: string): string {
-    return `--exclude '**::${site}' --exclude '**::${site}.*' --exclude '**::${site}-*'`;
+    return siteResourceGlobs(site)
+        .map((g) => `--exclude '${g}'`)
+        .join(" ");
 }
 
 /** The probe and step-command URNs of one host, for `pulumi up --target/--replace`. */
