@@ -10,7 +10,8 @@
  * `statusSince` and `lastError` change, so nothing downstream is triggered and on-call can still see it.
  *
  * The provider object below is closure-serialized into the state by Pulumi and run from there on refresh
- * (facts/PULUMI.md §7): its methods `require` their modules themselves and capture no secrets; the private key
+ * (Pulumi's dynamic providers: `__provider` in the state; refresh runs the copy of the last `up`): its methods
+ * `require` their node_modules themselves and capture no secrets; the private key
  * arrives as a (secret) input on every call.
  */
 import * as fs from "node:fs";
@@ -267,7 +268,7 @@ function describeHost(p: HostProbeInputs): string {
     return `${p.siteId}/${p.hostId} (${p.address}:${p.port})`;
 }
 
-/** Warnings go to stderr: the dynamic provider process has no engine log connection (facts/PULUMI.md §7). */
+/** Warnings go to stderr: the dynamic provider process has no engine log connection. */
 function warnAboutProbe(before: HostProbeState | undefined, after: HostProbeState): void {
     const who = `edge-estate host probe ${describeHost(after)}`;
     if (after.status !== "ok") {
