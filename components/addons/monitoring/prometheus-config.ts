@@ -35,7 +35,14 @@ export const KEEP_METRICS = {
         "container_network_transmit_bytes_total",
     ],
     probes: ["prober_probe_total"],
-    apiserver: ["apiserver_request_total", "apiserver_current_inflight_requests", "process_resident_memory_bytes", "process_cpu_seconds_total"],
+    apiserver: [
+        "apiserver_request_total",
+        "apiserver_current_inflight_requests",
+        // Requests admitted unchecked because a webhook with failurePolicy Ignore did not answer (Gatekeeper's).
+        "apiserver_admission_webhook_fail_open_count",
+        "process_resident_memory_bytes",
+        "process_cpu_seconds_total",
+    ],
 } as const;
 
 export interface AgentConfigInput {

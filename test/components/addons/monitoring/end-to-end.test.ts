@@ -182,6 +182,6 @@ describe.runIf(available)("agent -> hub end to end", () => {
         await new Promise((r) => setTimeout(r, 3000));
         expect(await firingSites()).toEqual(["site-b", "site-c"]);
         const rules = await hubGet("/api/v1/rules");
-        expect(rules.body.data.groups.map((g: any) => g.name).sort()).toEqual(["edge-broker", "edge-budget", "edge-certificates-and-backups", "edge-site-heartbeat", "edge-tracking-slo"]);
+        expect(rules.body.data.groups.map((g: any) => g.name).sort()).toEqual(["edge-broker", "edge-budget", "edge-certificates-and-backups", "edge-gatekeeper", "edge-site-heartbeat", "edge-tracking-slo"]);
     });
 });
