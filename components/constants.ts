@@ -54,7 +54,20 @@ export const LABELS = {
     site: "edge-estate/site",
 } as const;
 
-/** Labels of a site-wide object (namespaces, the site-info ConfigMap). */
+/** Node labels K3s registers for every host (k3s-config's node-label); host labels from the config come after them. */
+export const NODE_LABELS = {
+    region: "edge-estate/region",
+    site: "edge-estate/site",
+    wave: "edge-estate/wave",
+    host: "edge-estate/host",
+} as const;
+
+/** Labels of an object the estate owns that belongs to no site or component (Gatekeeper's templates). */
+export function estateLabels(): Record<string, string> {
+    return { [LABELS.partOf]: "edge-estate", [LABELS.managedBy]: "edge-estate" };
+}
+
+/** Labels of a site-wide object (namespaces, the site-info ConfigMap, network policies). */
 export function siteLabels(siteId: string): Record<string, string> {
     return { [LABELS.managedBy]: "edge-estate", [LABELS.site]: siteId };
 }

@@ -28,6 +28,8 @@ export class EdgeEstate extends pulumi.ComponentResource {
     declare readonly sites: Map<string, EdgeSite>;
     /** Resolves when every site has been built (and the estate's outputs registered); rejects if one failed. */
     declare readonly ready: Promise<void>;
+    /** The region TLS CA certificate (public): what devices, sites, operators and the rollout gate pin. */
+    declare readonly regionTlsCaCert: pulumi.Output<string>;
 
     constructor(name: string, args: EdgeEstateArgs, opts?: pulumi.ComponentResourceOptions) {
         super("edge-estate:index:Estate", name, {}, opts);
@@ -40,6 +42,7 @@ export class EdgeEstate extends pulumi.ComponentResource {
         };
         this.sites = new Map();
         this.ready = this.buildSites(args, shared);
+        this.regionTlsCaCert = shared.regionTls.certPem;
         // Registered now (the SDK would otherwise register empty outputs as soon as the constructor returns);
         // the engine receives them once every site is built.
         this.registerOutputs({ siteIds: pulumi.output(this.ready.then(() => [...this.sites.keys()])) });
@@ -63,6 +66,7 @@ export function estateOutputs(plan: EstatePlan, estate: EdgeEstate) {
     return {
         region: plan.config.region,
         sites: pulumi.output(estate.ready.then(() => Object.fromEntries([...estate.sites].map(([id, s]) => [id, { apiServer: s.apiServer }])))),
+        regionTlsCaCert: estate.regionTlsCaCert,
         unpinnedArtifacts: plan.config.artifacts.unpinned,
     };
 }

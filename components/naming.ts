@@ -104,5 +104,18 @@ export function parseProbeName(name: string): { site: string; host: string } | u
     return { site: parts[0], host: parts[1] };
 }
 
+/**
+ * URN patterns (`pulumi up --exclude`) that match every resource of a site: `<site>` (the Site component),
+ * `<site>.*` (its hosts and their commands) and `<site>-*` (provider, objects, tokens, add-ons).
+ */
+export function siteResourceGlobs(siteId: string): string[] {
+    return [`**::${siteId}`, `**::${siteId}.*`, `**::${siteId}-*`];
+}
+
+/** Other sites whose resources `<site>-*` matches too: ids that start with `<site>-`. */
+export function siteGlobOverlaps(siteId: string, siteIds: string[]): string[] {
+    return siteIds.filter((o) => o !== siteId && o.startsWith(`${siteId}-`));
+}
+
 /** The last segment of a URN: the resource's name. */
 export const nameOfUrn = (urn: string): string => urn.slice(urn.lastIndexOf("::") + 2);

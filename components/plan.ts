@@ -4,7 +4,7 @@
  * wave, hub address, budgets). Components and pure builders read the plan; none of them derives these again.
  */
 import { bootstrapServer } from "./config/topology";
-import type { ContainerResources, EstateConfig, HostConfig, SiteConfig, Versions } from "./config/types";
+import type { ContainerResources, EstateConfig, HostConfig, RolloutConfig, SiteConfig, Versions } from "./config/types";
 
 /** K3s supervisor/API port on every server. */
 export const K3S_API_PORT = 6443;
@@ -13,6 +13,9 @@ export const K3S_API_PORT = 6443;
 export function urlHost(address: string): string {
     return address.includes(":") ? `[${address}]` : address;
 }
+
+/** K3s' datastore: embedded etcd on a site with several servers (the first has cluster-init), SQLite on one server. */
+export type Datastore = "etcd" | "sqlite";
 
 export interface SitePlan {
     /** The validated config of the whole region (read-only). */
@@ -24,6 +27,7 @@ export interface SitePlan {
     firstServer: HostConfig;
     servers: HostConfig[];
     agents: HostConfig[];
+    datastore: Datastore;
     /** The K3s API of the site, e.g. `https://10.0.0.1:6443` or `https://[fd00::1]:6443`. */
     apiUrl: string;
     /** Hosts the scheduler may place ordinary pods on (no NoSchedule/NoExecute taint). */
@@ -44,11 +48,16 @@ export interface EstatePlan {
     hub: SitePlan;
 }
 
+/** The versions the sites after `rollout.throughWave` keep: `versions` with `rollout.previousVersions` over them. */
+export function laggingVersions(versions: Versions, rollout: RolloutConfig): Versions {
+    return { ...versions, ...(rollout.previousVersions ?? {}) };
+}
+
 /** The versions a given site installs, honouring an in-progress wave rollout. */
 export function versionsForSite(config: EstateConfig, site: SiteConfig): Versions {
-    const { throughWave, previousVersions } = config.rollout;
+    const { throughWave } = config.rollout;
     if (throughWave === undefined || site.wave <= throughWave) return config.versions;
-    return { ...config.versions, ...previousVersions };
+    return laggingVersions(config.versions, config.rollout);
 }
 
 /** The bootstrap server is chosen by id (components/config/topology.ts), never by list position. */
@@ -64,13 +73,15 @@ export function hubOf(config: EstateConfig): SitePlan["hub"] {
 export function planSite(config: EstateConfig, site: SiteConfig): SitePlan {
     const firstServer = firstServerOf(site);
     const hub = hubOf(config);
+    const servers = site.hosts.filter((h) => h.role === "server");
     return {
         config,
         site,
         versions: versionsForSite(config, site),
         firstServer,
-        servers: site.hosts.filter((h) => h.role === "server"),
+        servers,
         agents: site.hosts.filter((h) => h.role === "agent"),
+        datastore: servers.length > 1 ? "etcd" : "sqlite",
         apiUrl: `https://${urlHost(firstServer.address)}:${K3S_API_PORT}`,
         schedulableHosts: site.hosts.filter((h) => !h.taints.some((t) => t.effect === "NoSchedule" || t.effect === "NoExecute")),
         trackingReplicas: site.trackingReplicas ?? config.tracking.replicas,

@@ -289,7 +289,7 @@ export interface SiteObject {
 }
 
 export interface EvaluateObjectsOptions extends EvaluateOptions {
-    /** Host counts to assume for every site (overrides edge-site-info and site-capacity config). */
+    /** Host counts to assume for every site (overrides the site-capacity config). */
     siteHosts?: SiteHosts;
 }
 

@@ -9,11 +9,13 @@
  * not answer or presented a key other than the pinned one, 2 usage.
  */
 import { execFileSync, spawnSync } from "node:child_process";
+import { HOST_KEY_TYPES, parseHostKey } from "../components/config/grammar";
 import { parseStackFile } from "../components/config/load";
 import { validateEstateConfig } from "../components/config/validate";
 import { parseArgs, runTool, stackSource, UsageError } from "./lib/cli";
 
-const PREFERENCE = ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-rsa"];
+/** Preference: the order of the key types the config accepts (ed25519, then ecdsa, then rsa). */
+const PREFERENCE: readonly string[] = HOST_KEY_TYPES;
 
 export interface ScannedKey {
     type: string;
@@ -24,18 +26,17 @@ export interface ScannedKey {
 /** ssh-keyscan one host; returns the preferred key or undefined when the host did not answer. */
 export function scanHostKey(address: string, port: number, timeoutSeconds: number): ScannedKey | undefined {
     const r = spawnSync("ssh-keyscan", ["-T", String(timeoutSeconds), "-p", String(port), "-t", "ed25519,ecdsa,rsa", address], { encoding: "utf8" });
+    // "<host> <type> <base64>" lines; each key goes through the config's own host-key grammar.
     const keys = (r.stdout ?? "")
         .split("\n")
         .filter((l) => l && !l.startsWith("#"))
-        .map((l) => l.trim().split(/\s+/))
-        .filter((p) => p.length >= 3)
-        .map(([, type, b64]) => ({ type, b64 }));
+        .map((l) => parseHostKey(l.trim().split(/\s+/).slice(1).join(" ")))
+        .flatMap((p) => (p.ok ? [{ type: p.value.split(" ")[0], key: p.value }] : []));
     keys.sort((a, b) => PREFERENCE.indexOf(a.type) - PREFERENCE.indexOf(b.type));
-    const best = keys.find((k) => PREFERENCE.includes(k.type));
+    const best = keys[0];
     if (!best) return undefined;
-    const key = `${best.type} ${best.b64}`;
-    const fingerprint = execFileSync("ssh-keygen", ["-l", "-f", "-"], { input: `${key}\n`, encoding: "utf8" }).split(/\s+/)[1];
-    return { type: best.type, key, fingerprint };
+    const fingerprint = execFileSync("ssh-keygen", ["-l", "-f", "-"], { input: `${best.key}\n`, encoding: "utf8" }).split(/\s+/)[1];
+    return { type: best.type, key: best.key, fingerprint };
 }
 
 function main(argv: string[]): number {

@@ -32,17 +32,9 @@ if [[ ! $stack =~ ^[A-Za-z0-9._/-]+$ ]]; then
     usage
     exit 2
 fi
-command -v pulumi >/dev/null || { echo "oncall-refresh: the pulumi CLI is not on PATH" >&2; exit 1; }
-
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$here/.." && pwd)
-if [[ ! -x "$repo/node_modules/.bin/tsx" ]]; then
-    echo "oncall-refresh: the project's dependencies are not installed: run 'npm ci' in $repo first (nothing was refreshed)" >&2
-    exit 1
-fi
-work=$(mktemp -d "${TMPDIR:-/tmp}/oncall-refresh.XXXXXX")
-chmod 0700 "$work"
-trap 'rm -rf "$work"' EXIT
+# shellcheck source-path=SCRIPTDIR source=oncall/lib/prepare.sh
+source "$(dirname "${BASH_SOURCE[0]}")/oncall/lib/prepare.sh"
+oncall_prepare oncall-refresh oncall-refresh "nothing was refreshed"
 log="$work/refresh.log"
 export_file="$work/stack-export.json"
 

@@ -57,17 +57,9 @@ for id in "$site" "$host"; do
         exit 2
     fi
 done
-command -v pulumi >/dev/null || { echo "oncall-reprovision-host: the pulumi CLI is not on PATH" >&2; exit 1; }
-
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$here/.." && pwd)
-if [[ ! -x "$repo/node_modules/.bin/tsx" ]]; then
-    echo "oncall-reprovision-host: the project's dependencies are not installed: run 'npm ci' in $repo first (nothing was changed)" >&2
-    exit 1
-fi
-work=$(mktemp -d "${TMPDIR:-/tmp}/oncall-reprovision.XXXXXX")
-chmod 0700 "$work"
-trap 'rm -rf "$work"' EXIT
+# shellcheck source-path=SCRIPTDIR source=oncall/lib/prepare.sh
+source "$(dirname "${BASH_SOURCE[0]}")/oncall/lib/prepare.sh"
+oncall_prepare oncall-reprovision-host oncall-reprovision "nothing was changed"
 
 echo "==> looking up $site/$host in stack $stack"
 if ! pulumi stack export -s "$stack" --file "$work/stack-export.json"; then

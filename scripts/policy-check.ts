@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { loadStackFile } from "../components/config/load";
 import { ConfigError } from "../components/config/validate";
 import { evaluateObjects, PolicyConfigError, validatePackConfig, type PolicyReport, type SiteObject } from "../policy-pack/offline";
-import { policyConfigFromBudget, type SiteHosts } from "../policy-pack/policies/config";
+import { policyConfigOfStack, type SiteHosts } from "../policy-pack/policies/config";
 import { loadKubeYaml } from "./lib/kube-yaml";
 import { OutputPathError, writeOutputFile } from "./lib/safe-output";
 
@@ -31,8 +31,8 @@ options:
   --json FILE          also write the full report as JSON ("-" for stdout, replacing the text output)
   -h, --help           this text
 
-Site capacity: without --hosts/--servers/--agents, a site's hosts come from its edge-system/edge-site-info
-ConfigMap when one is among the objects (synth writes it), else from the policy config (default: one server).
+Site capacity: a site's hosts come from --hosts/--servers/--agents, else from --stack-file's sites, else from the
+policy config (default: one server); nothing among the objects (such as an edge-site-info ConfigMap) changes them.
 Exit status: 0 no mandatory violation, 1 mandatory violations, 2 usage or input error.`;
 
 class UsageError extends Error {}
@@ -208,8 +208,8 @@ function packConfig(opts: Options): Record<string, unknown> | undefined {
         if (e instanceof ConfigError) throw new UsageError(`--stack-file ${opts.stackFile}: ${e.message}`);
         throw e;
     }
-    // Budget and site topology (host roles per site) from the stack config: the only source the pack trusts.
-    const merged: Record<string, unknown> = { ...policyConfigFromBudget(stack.budget, stack.sites) };
+    // Budget, site topology (host roles per site) and Wasm repositories from the stack config: the only source the pack trusts.
+    const merged: Record<string, unknown> = { ...policyConfigOfStack(stack) };
     for (const [k, v] of Object.entries(file ?? {})) {
         const base = merged[k];
         merged[k] = typeof v === "object" && v !== null && !Array.isArray(v) && typeof base === "object" ? { ...(base as object), ...v } : v;

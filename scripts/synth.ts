@@ -13,7 +13,7 @@ import { loadStackFile } from "../components/config/load";
 import { unpinnedHostKeyWarnings } from "../components/config/validate";
 import { runProgramUnderMocks, SYNTH_SECRET_MARKER } from "./synth/run";
 import { evaluateRecordedResources } from "../policy-pack/offline";
-import { policyConfigFromBudget } from "../policy-pack/policies/config";
+import { policyConfigOfStack } from "../policy-pack/policies/config";
 import { writeSynthOutput } from "./synth/write";
 import { parseArgs, runTool, stackSource } from "./lib/cli";
 import { checkOutputDir, OutputPathError, writeOutputDir } from "./lib/safe-output";
@@ -48,7 +48,7 @@ async function main(): Promise<number> {
             const summary = writeSynthOutput(dir, resources);
             // The policy pack's own policies over everything rendered -> policy-report.json. The stack's own budget, so the report uses the numbers Gatekeeper gets (they differ from the pack's
             // defaults only when Pulumi.<stack>.yaml overrides budget).
-            const policyReport = evaluateRecordedResources(resources, { config: policyConfigFromBudget(config.budget, config.sites, config.tracking.registryImage) });
+            const policyReport = evaluateRecordedResources(resources, { config: policyConfigOfStack(config) });
             fs.writeFileSync(path.join(dir, "policy-report.json"), JSON.stringify(policyReport, null, 2) + "\n");
             for (const v of policyReport.violations) console.error(`synth: policy ${v.enforcementLevel}: ${v.policy}: ${v.message}`);
             console.log(`synth: policy pack: ${policyReport.workloads} workloads, ${policyReport.mandatory} mandatory / ${policyReport.advisory} advisory violations -> policy-report.json`);

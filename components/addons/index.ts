@@ -16,7 +16,7 @@ import { Broker } from "./broker";
 import type { RegionTlsCa } from "./broker/tls";
 import { Gatekeeper } from "./gatekeeper";
 import { Monitoring, type MonitoringCredentials, MonitoringHub } from "./monitoring";
-import { Tracking, trackingHostSteps } from "./tracking";
+import { Tracking, trackingDataDirStep, trackingHostSteps } from "./tracking";
 import type { OciArchiveInfo } from "./tracking/image";
 
 /** Estate-wide inputs of the add-ons, created once by the estate. */
@@ -29,8 +29,9 @@ export interface EstateShared {
 }
 
 export function addonHostSteps(plan: SitePlan, host: HostConfig, shared: EstateShared): ExtraHostStep[] {
-    // The tracking image import first (its NN is unchanged for deployed stacks), then the datastore backups.
-    return [...trackingHostSteps(plan, host, shared.trackingArchive), ...backupHostSteps(plan, host)];
+    // The tracking image import first, then the datastore backups, then the tracking data directory (appended
+    // last so the steps' NN of deployed stacks stay unchanged).
+    return [...trackingHostSteps(plan, host, shared.trackingArchive), ...backupHostSteps(plan, host), trackingDataDirStep()];
 }
 
 export interface SiteAddons {
@@ -51,7 +52,8 @@ export function deploySiteAddons(site: pulumi.Resource, args: SiteAddonArgs & { 
     // audit reports anything admitted before.
     const gatekeeper = new Gatekeeper(addonResourceName(id, "gatekeeper"), base, opts);
     const broker = new Broker(addonResourceName(id, "broker"), { ...base, namespace: EDGE_SYSTEM_NAMESPACE, regionTls: shared.regionTls }, opts);
-    const imports = [...args.hosts.values()].flatMap((h) => [...h.extras.entries()].filter(([name]) => name === "import-image").map(([, cmd]) => cmd));
+    // The tracking pods wait for every host's image import and data directory.
+    const imports = [...args.hosts.values()].flatMap((h) => [...h.extras.entries()].filter(([name]) => name === "import-image" || name === "tracking-data-dir").map(([, cmd]) => cmd));
     const tracking = new Tracking(
         addonResourceName(id, "tracking"),
         { ...base, namespace: EDGE_SYSTEM_NAMESPACE, archive: shared.trackingArchive, imports, mqttCredentialsSecret: broker.trackingCredentialsSecret, dependsOn: [broker.service] },
@@ -59,7 +61,7 @@ export function deploySiteAddons(site: pulumi.Resource, args: SiteAddonArgs & { 
     );
     const remoteWritePassword = shared.monitoring.remoteWrite.get(id);
     if (!remoteWritePassword) throw new Error(`site ${id} has no remote-write password`);
-    const monitoring = new Monitoring(addonResourceName(id, "monitoring"), { ...base, remoteWritePassword: pulumi.secret(remoteWritePassword.result) }, opts);
-    const hub = plan.isHub ? new MonitoringHub(addonResourceName(id, "monitoring-hub"), { ...base, credentials: shared.monitoring, namespace: monitoring.namespace }, opts) : undefined;
+    const monitoring = new Monitoring(addonResourceName(id, "monitoring"), { ...base, remoteWritePassword: pulumi.secret(remoteWritePassword.result), regionTls: shared.regionTls }, opts);
+    const hub = plan.isHub ? new MonitoringHub(addonResourceName(id, "monitoring-hub"), { ...base, credentials: shared.monitoring, namespace: monitoring.namespace, regionTls: shared.regionTls }, opts) : undefined;
     return { gatekeeper, broker, tracking, monitoring, ...(hub ? { hub } : {}) };
 }

@@ -9,6 +9,7 @@
  * host label with one of those keys would silently overwrite one the policies and selectors rely on (other
  * `edge-estate/*` keys, like `edge-estate/dock`, are free for the inventory).
  */
+import { NODE_LABELS } from "../constants";
 
 const KUBELET_ALLOWED = new Set([
     "kubernetes.io/hostname",
@@ -26,7 +27,7 @@ const KUBELET_ALLOWED = new Set([
 ]);
 const KUBELET_NAMESPACES = ["kubelet.kubernetes.io", "node.kubernetes.io"];
 /** The node labels k3s-config writes itself (components/host/steps.ts k3sConfigYaml). */
-export const PROGRAM_NODE_LABELS = ["edge-estate/region", "edge-estate/site", "edge-estate/wave", "edge-estate/host"];
+export const PROGRAM_NODE_LABELS: string[] = Object.values(NODE_LABELS);
 
 /** Why a host label key cannot be used, or undefined when it can. */
 export function nodeLabelKeyProblem(key: string): string | undefined {

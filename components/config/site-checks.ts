@@ -47,8 +47,9 @@ export function trackingPlacementProblems(config: EstateConfig, rawTrackingRepli
 export function siteBudgetProblems(config: EstateConfig): SiteProblem[] {
     const problems: SiteProblem[] = [];
     for (const site of config.sites) {
-        const b = siteBudget(planSite(config, site));
-        const hub = site.id === config.monitoring.hubSite ? " (it is the monitoring hub: it also runs the regional Prometheus and Grafana)" : "";
+        const plan = planSite(config, site);
+        const b = siteBudget(plan);
+        const hub = plan.isHub ? " (it is the monitoring hub: it also runs the regional Prometheus and Grafana)" : "";
         const over: string[] = [];
         if (b.headroom.cpuRequest < 0) over.push(`CPU requests ${formatMilliCpu(b.total.cpuRequest)} > capacity ${formatMilliCpu(b.capacity.cpu)}`);
         if (b.headroom.memoryRequest < 0) over.push(`memory requests ${formatBytes(b.total.memoryRequest)} > capacity ${formatBytes(b.capacity.memory)}`);

@@ -144,7 +144,7 @@ export interface RolloutConfig {
 
 /** The health gate a rollout wave must pass before the next wave starts (scripts/rollout/gate.ts). */
 export interface HealthGateConfig {
-    /** Prometheus HTTP API of the region hub. Unset = http://<first server of monitoring.hubSite>:30990. */
+    /** Prometheus HTTP API of the region hub. Unset = https://<first server of monitoring.hubSite>:30990 (TLS from the region CA). */
     prometheusUrl?: string;
     /** How long the sites of a wave must stay healthy after its `up` (the window every check looks at). */
     soakSeconds: number;

@@ -8,6 +8,7 @@ import { isIP } from "node:net";
 import * as path from "node:path";
 import { DEFAULT_ARTIFACTS, DEFAULT_BACKUPS, DEFAULT_BUDGET, DEFAULT_HEALTH_GATE, DEFAULT_SSH, DEFAULT_TRACKING, DEFAULT_VERSIONS, PROJECT } from "./defaults";
 import { ARTIFACT_CHECKSUMS as DEFAULT_CHECKSUMS } from "../pins";
+import { laggingVersions } from "../plan";
 import { escapeControls, findControlCharacters, isLabelValue, isPemBlock, isQualifiedName, keySegment, parseBaseUrl, parseDirectory, parseHostKey, parseTaint } from "./grammar";
 import { nodeLabelKeyProblem } from "./node-labels";
 import { siteBudgetProblems, trackingPlacementProblems } from "./site-checks";
@@ -572,7 +573,7 @@ function validateHealthGate(c: Collector, raw: unknown): HealthGateConfig {
     const d = DEFAULT_HEALTH_GATE;
     const prometheusUrl = c.string("healthGate.prometheusUrl", g.prometheusUrl, {
         pattern: HTTP_URL,
-        what: "an http(s) URL of the hub's Prometheus without credentials (e.g. http://10.20.1.11:30990); the password comes from the environment",
+        what: "an http(s) URL of the hub's Prometheus without credentials (e.g. https://10.20.1.11:30990); the password comes from the environment",
     });
     return {
         ...(prometheusUrl ? { prometheusUrl: prometheusUrl.replace(/\/+$/, "") } : {}),
@@ -621,7 +622,7 @@ export function validateEstateConfig(raw: RawEstateConfig, opts: ValidateOptions
     if (rolloutRaw.previousVersions !== undefined) rollout.previousVersions = validateVersions(c, rolloutRaw.previousVersions, "rollout.previousVersions", true);
     if (rollout.throughWave !== undefined && !rollout.previousVersions)
         c.add("rollout.previousVersions", "is required with rollout.throughWave: the versions the sites after that wave keep");
-    const previous: Versions = { ...versions, ...(rollout.previousVersions ?? {}) };
+    const previous: Versions = laggingVersions(versions, rollout);
 
     const artifacts = validateArtifacts(c, raw.artifacts, rollout.throughWave !== undefined ? [versions, previous] : [versions], opts.requirePins);
     const registries = validateRegistries(c, raw.registries);
@@ -684,5 +685,3 @@ export function validateEstateConfig(raw: RawEstateConfig, opts: ValidateOptions
     return config;
 }
 
-/** Kept here for callers that import it with the validator; the plan owns it. */
-export { versionsForSite } from "../plan";

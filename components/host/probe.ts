@@ -10,18 +10,22 @@
  * `statusSince` and `lastError` change, so nothing downstream is triggered and on-call can still see it.
  *
  * The provider object below is closure-serialized into the state by Pulumi and run from there on refresh
- * (facts/PULUMI.md §7): its methods `require` their modules themselves and capture no secrets; the private key
+ * (Pulumi's dynamic providers: `__provider` in the state; refresh runs the copy of the last `up`): its methods
+ * `require` their node_modules themselves and capture no secrets; the private key
  * arrives as a (secret) input on every call.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { parseHostKey } from "../config/grammar";
 
 /** The bash text the probe runs on the host (also usable by hand; see the file's header). */
 export const HOST_FACTS_SCRIPT_PATH = path.resolve(__dirname, "..", "..", "scripts", "oncall", "host-facts.sh");
 const HOST_FACTS_SCRIPT = fs.readFileSync(HOST_FACTS_SCRIPT_PATH, "utf8");
 
-export const HOST_PROBE_TYPE = "pulumi-nodejs:dynamic:HostProbe";
+/** The probe's resource type: Pulumi names a dynamic resource of type T `pulumi-nodejs:dynamic:T`. */
+const PROBE_TYPE_NAME = "HostProbe";
+export const HOST_PROBE_TYPE = `pulumi-nodejs:dynamic:${PROBE_TYPE_NAME}`;
 
 export type ProbeStatus = "ok" | "unreachable" | "host-key-mismatch" | "auth-failed" | "probe-failed";
 
@@ -264,7 +268,7 @@ function describeHost(p: HostProbeInputs): string {
     return `${p.siteId}/${p.hostId} (${p.address}:${p.port})`;
 }
 
-/** Warnings go to stderr: the dynamic provider process has no engine log connection (facts/PULUMI.md §7). */
+/** Warnings go to stderr: the dynamic provider process has no engine log connection. */
 function warnAboutProbe(before: HostProbeState | undefined, after: HostProbeState): void {
     const who = `edge-estate host probe ${describeHost(after)}`;
     if (after.status !== "ok") {
@@ -305,6 +309,14 @@ async function probeWithRetries(inputs: HostProbeInputs, attempts: number): Prom
     return result;
 }
 
+/**
+ * The config grammar's host-key rule (components/config/grammar.ts), bound to a local at load time: the provider
+ * is serialized into the state, and a plain function captured here serializes as that function and the constants
+ * it uses, whatever module wrapper the compiler put around the import (tsx's export getters would pull in the
+ * whole grammar module).
+ */
+const hostKeyGrammar = parseHostKey;
+
 /** The dynamic provider. Everything it references is serialized with it; keep it free of secrets and big objects. */
 export const hostProbeProvider: pulumi.dynamic.ResourceProvider = {
     async check(_olds: any, news: any) {
@@ -313,8 +325,8 @@ export const hostProbeProvider: pulumi.dynamic.ResourceProvider = {
         if (!inputs.address) failures.push({ property: "address", reason: "is required" });
         if (!Number.isInteger(inputs.port) || inputs.port < 1 || inputs.port > 65535) failures.push({ property: "port", reason: `${news.port} is not a TCP port` });
         if (!inputs.user) failures.push({ property: "user", reason: "is required" });
-        if (inputs.hostKey && !/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}( .*)?$/.test(inputs.hostKey.trim()))
-            failures.push({ property: "hostKey", reason: "is not an OpenSSH public key line" });
+        const hostKey = inputs.hostKey ? hostKeyGrammar(inputs.hostKey) : undefined;
+        if (hostKey && !hostKey.ok) failures.push({ property: "hostKey", reason: hostKey.reason });
         if (!(inputs.connectTimeoutSeconds >= 1)) failures.push({ property: "connectTimeoutSeconds", reason: "must be at least 1" });
         return { inputs: news, failures };
     },
@@ -402,6 +414,6 @@ export class HostProbe extends pulumi.dynamic.Resource {
             createAttempts: args.createAttempts ?? 5,
         };
         for (const k of [...FACT_KEYS, "status", "statusSince", "lastError", "previousMachineId", "reimagedAt"]) props[k] = undefined;
-        super(hostProbeProvider, name, props, { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "privateKey"] }, undefined, "HostProbe");
+        super(hostProbeProvider, name, props, { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "privateKey"] }, undefined, PROBE_TYPE_NAME);
     }
 }

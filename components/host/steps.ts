@@ -8,6 +8,7 @@ import { k3sAssetNames, shimAssetName } from "../config/defaults";
 import { isArtifactName } from "../config/grammar";
 import { toBytes } from "../config/quantity";
 import type { EstateConfig, HostConfig, SiteConfig, Versions } from "../config/types";
+import { NODE_LABELS } from "../constants";
 import { nodeName, stepOrder } from "../naming";
 import type { SitePlan } from "../plan";
 import { renderRemoteScript } from "./remote-script";
@@ -34,12 +35,12 @@ export interface HostStep {
 
 /** Non-secret part of /etc/rancher/k3s/config.yaml; the token is appended on the host from stdin. */
 export function k3sConfigYaml(plan: SitePlan, host: HostConfig): string {
-    const { config, site, firstServer, servers } = plan;
+    const { config, site, firstServer } = plan;
     const labels = {
-        "edge-estate/region": config.region,
-        "edge-estate/site": site.id,
-        "edge-estate/wave": String(site.wave),
-        "edge-estate/host": host.id,
+        [NODE_LABELS.region]: config.region,
+        [NODE_LABELS.site]: site.id,
+        [NODE_LABELS.wave]: String(site.wave),
+        [NODE_LABELS.host]: host.id,
         ...host.labels,
     };
     const doc: Record<string, unknown> = {
@@ -58,7 +59,7 @@ export function k3sConfigYaml(plan: SitePlan, host: HostConfig): string {
         // 0600: the admin kubeconfig is cluster-admin; never world-readable.
         doc["write-kubeconfig-mode"] = "0600";
         if (host.id === firstServer.id) {
-            if (servers.length > 1) doc["cluster-init"] = true;
+            if (plan.datastore === "etcd") doc["cluster-init"] = true;
         } else {
             doc["server"] = plan.apiUrl;
         }
@@ -166,7 +167,7 @@ export function planHostSteps(plan: SitePlan, host: HostConfig): HostStep[] {
         {
             name: "k3s-config",
             file: "k3s-config.sh",
-            env: { ...common, K3S_CONFIG_YAML: k3sConfigYaml(plan, host), K3S_REGISTRIES_YAML: registriesYaml(config), ...etcdSnapshotEnv(config, site, host) },
+            env: { ...common, K3S_CONFIG_YAML: k3sConfigYaml(plan, host), K3S_REGISTRIES_YAML: registriesYaml(config), ...etcdSnapshotEnv(plan, host) },
             stdinToken: true,
             secretStdout: false,
         },

@@ -24,6 +24,7 @@
  */
 import { GATEKEEPER_NAMESPACE } from "../addons/gatekeeper/policy";
 import { MONITORING_NAMESPACE } from "../addons/monitoring/names";
+import { LABELS, siteLabels } from "../constants";
 import type { KubeObject } from "../k8s/apply";
 import type { SitePlan } from "../plan";
 import { EDGE_SYSTEM_NAMESPACE } from "./objects";
@@ -33,7 +34,7 @@ export const POD_CIDR = "10.42.0.0/16";
 export const OWNED_NAMESPACES = [EDGE_SYSTEM_NAMESPACE, MONITORING_NAMESPACE, GATEKEEPER_NAMESPACE] as const;
 
 const OUTSIDE = [{ ipBlock: { cidr: "0.0.0.0/0", except: [POD_CIDR] } }, { ipBlock: { cidr: "::/0" } }];
-const app = (name: string) => ({ matchLabels: { "app.kubernetes.io/name": name } });
+const app = (name: string) => ({ matchLabels: { [LABELS.name]: name } });
 const inNs = (ns: string, name: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } }, podSelector: app(name) });
 const tcp = (...ports: number[]) => ports.map((port) => ({ protocol: "TCP", port }));
 
@@ -46,7 +47,7 @@ interface Flow {
 }
 
 export function siteNetworkPolicies(plan: SitePlan): KubeObject[] {
-    const labels = { "app.kubernetes.io/managed-by": "edge-estate", "edge-estate/site": plan.site.id };
+    const labels = siteLabels(plan.site.id);
     const flows: Flow[] = [];
     for (const ns of OWNED_NAMESPACES) {
         flows.push({ name: "default-deny", namespace: ns, podSelector: {} });

@@ -7,7 +7,8 @@
 import type { PolicyConfigSchema } from "@pulumi/policy";
 import { DEFAULT_BUDGET } from "../../components/config/defaults";
 import { WASM_POD_LABEL, WASM_RUNTIME_CLASS, wasmRepositories } from "../../components/constants";
-import type { BudgetConfig } from "../../components/config/types";
+import type { BudgetConfig, EstateConfig } from "../../components/config/types";
+import { planEstate, type SitePlan } from "../../components/plan";
 import { QuantityError, type Quantity } from "../../components/config/quantity";
 import { cmp, parse, type ResourceName } from "../amount";
 
@@ -240,17 +241,20 @@ export function resolveSiteCapacityConfig(raw: Raw): SiteCapacityConfig {
  */
 export function policyConfigFromBudget(
     budget: Pick<BudgetConfig, "host" | "k3sReserve" | "classes">,
-    sites?: { id: string; hosts: { role: "server" | "agent" }[] }[],
+    sites?: Pick<SitePlan, "site" | "servers" | "agents">[],
     registryImage?: string,
 ): Record<string, Record<string, unknown>> {
-    // Site topology comes from the stack config only (never from a manifest's ConfigMap).
-    const topology = sites
-        ? { sites: Object.fromEntries(sites.map((s) => [s.id, { servers: s.hosts.filter((h) => h.role === "server").length, agents: s.hosts.filter((h) => h.role === "agent").length }])) }
-        : {};
+    // Site topology comes from the site plans of the stack config only (never from a manifest's ConfigMap).
+    const topology = sites ? { sites: Object.fromEntries(sites.map((p) => [p.site.id, { servers: p.servers.length, agents: p.agents.length }])) } : {};
     return {
         "container-limits-within-class-budget": { classes: clone(budget.classes) },
         "site-capacity": { host: clone(budget.host), k3sReserve: clone(budget.k3sReserve), ...topology },
         // A registry tracking image is a Wasm image too, as Gatekeeper's parameters say.
         ...(registryImage ? { "wasm-images-use-wasmedge-runtime": { wasmImages: wasmRepositories(registryImage) } } : {}),
     };
+}
+
+/** The pack config of a whole validated stack: its budget, its sites' topology and its Wasm repositories. */
+export function policyConfigOfStack(config: EstateConfig): Record<string, Record<string, unknown>> {
+    return policyConfigFromBudget(config.budget, planEstate(config).sites, config.tracking.registryImage);
 }

@@ -22,8 +22,6 @@ import { resolveSiteCapacityConfig, siteCapacitySchema, type SiteCapacityConfig,
 
 export const SITE_CAPACITY = "site-capacity";
 export const K8S_PROVIDER_TYPE = "pulumi:providers:kubernetes";
-export const SITE_INFO_NAMESPACE = "edge-system";
-export const SITE_INFO_NAME = "edge-site-info";
 
 interface Entry {
     workload: Workload;
@@ -60,19 +58,6 @@ function runtimeClassOverhead(props: unknown): Partial<Record<ResourceName, Quan
 export function siteIdOfProvider(provider: { name: string } | undefined): string {
     if (!provider) return "(default provider)";
     return parseProviderName(provider.name) ?? provider.name;
-}
-
-/** Host roles from the edge-site-info ConfigMap's `hosts` entry ("srv-a:server,wrk-a:agent"). */
-export function parseSiteInfoHosts(value: unknown): SiteHosts | undefined {
-    if (typeof value !== "string" || !value.trim()) return undefined;
-    const out = { servers: 0, agents: 0 };
-    for (const item of value.split(",")) {
-        const role = item.trim().split(":")[1];
-        if (role === "server") out.servers++;
-        else if (role === "agent") out.agents++;
-        else return undefined;
-    }
-    return out;
 }
 
 function groupBySite(resources: PolicyResource[], cfg: SiteCapacityConfig): Site[] {

@@ -21,6 +21,7 @@ import { tmpdir, cpus, totalmem, loadavg } from "node:os";
 import * as net from "node:net";
 import * as path from "node:path";
 import { findWasmEdge, HOW_TO_GET_WASMEDGE, AOT_CPU_NAME } from "../../wasm-app/aot/wasmedge";
+import { freePort } from "../../test/support/net";
 
 const REPO = path.resolve(__dirname, "..", "..");
 const AOT_WASM = path.join(REPO, "wasm-app/dist/logistics-system.aot.wasm");
@@ -63,16 +64,6 @@ for (const e of ENGINES) {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 /** One raw HTTP/1.1 exchange on a fresh connection; resolves with the status code (0 on error). */
 function probe(port: number, p: string): Promise<number> {

@@ -3,12 +3,12 @@
  * servers whose earliest K3s certificate expires within 60 days (K3s renews them only when it starts), servers
  * whose certificates could not be read, and servers whose newest datastore snapshot is missing or old.
  */
+import { HOST_PROBE_TYPE } from "../../components/host/probe";
 import type { ExportResource } from "./summarise";
 
 export const CERT_NOTICE_DAYS = 60;
 export const SNAPSHOT_STALE_HOURS = 36;
 
-const PROBE_TYPE = "pulumi-nodejs:dynamic:HostProbe";
 const DAY_MS = 86_400_000;
 
 export interface CertificateNotice {
@@ -30,7 +30,7 @@ export function certificateNotices(resources: ExportResource[], now = new Date()
     const unreadable: BackupNotice[] = [];
     const backups: BackupNotice[] = [];
     for (const r of resources) {
-        if (r.type !== PROBE_TYPE) continue;
+        if (r.type !== HOST_PROBE_TYPE) continue;
         const o = { ...(r.inputs ?? {}), ...(r.outputs ?? {}) } as Record<string, unknown>;
         const site = String(o.siteId ?? "?");
         const host = String(o.hostId ?? "?");

@@ -9,13 +9,12 @@
  * secret value. Exit codes: 0 summary printed, 1 unreadable or not a stack export / unknown host, 2 usage.
  */
 import * as fs from "node:fs";
+import { HOST_PROBE_TYPE } from "../../components/host/probe";
 import { HOST_STEP_NAMES } from "../../components/host/steps";
-import { nameOfUrn as nameOf, parseProbeName, parseStepName, probeResourceName } from "../../components/naming";
+import { nameOfUrn as nameOf, parseProbeName, parseStepName, probeResourceName, siteGlobOverlaps, siteResourceGlobs } from "../../components/naming";
 import { SECRET_SIG_KEY } from "../synth/secrets";
 import { renderCertificateNotices } from "./certificates";
 
-/** Same as HOST_PROBE_TYPE in components/host/probe.ts (a test holds them together). */
-export const PROBE_TYPE = "pulumi-nodejs:dynamic:HostProbe";
 export const COMMAND_TYPE = "command:remote:Command";
 
 export class ExportError extends Error {}
@@ -91,7 +90,7 @@ export function analyse(resources: ExportResource[], now = new Date()): StackSum
     const hosts: HostReport[] = [];
     const probed = new Set<string>();
     for (const r of resources) {
-        if (r.type !== PROBE_TYPE) continue;
+        if (r.type !== HOST_PROBE_TYPE) continue;
         const o = { ...(r.inputs ?? {}), ...(r.outputs ?? {}) };
         const named = parseProbeName(nameOf(r.urn));
         const site = str(o.siteId) || named?.site || "?";
@@ -214,28 +213,31 @@ export function renderSummary(summary: StackSummary, stack: string): string {
         out.push("", "A dead site need not block the others: `pulumi up --continue-on-error`, or leave it out entirely:");
         out.push(`  pulumi up -s ${stack} ${deadSites.map(excludeFlags).join(" ")} --exclude-dependents`);
         for (const s of deadSites) {
-            const clash = sites.filter((o) => o !== s && o.startsWith(`${s}-`));
-            if (clash.length) out.push(`  careful: '**::${s}-*' also matches site ${clash.join(", ")}; list exact URNs with \`pulumi stack --show-urns\` instead`);
+            const clash = siteGlobOverlaps(s, sites);
+            if (clash.length) out.push(`  careful: '${siteResourceGlobs(s)[2]}' also matches site ${clash.join(", ")}; list exact URNs with \`pulumi stack --show-urns\` instead`);
         }
         out.push("  (see docs/day2.md, \"Working around a dead site\")");
     }
     return out.join("\n") + "\n";
 }
 
-/** Every resource of a site is named "<site>", "<site>.<host>..." or "<site>-..." (stable ids, see the components). */
+/** `--exclude` flags for every resource of a site (components/naming.ts siteResourceGlobs). */
 export function excludeFlags(site: string): string {
-    return `--exclude '**::${site}' --exclude '**::${site}.*' --exclude '**::${site}-*'`;
+    return siteResourceGlobs(site)
+        .map((g) => `--exclude '${g}'`)
+        .join(" ");
 }
 
 /** The probe and step-command URNs of one host, for `pulumi up --target/--replace`. */
 export function hostUrns(resources: ExportResource[], site: string, host: string): { probe?: string; commands: string[] } {
-    const probe = resources.find((r) => r.type === PROBE_TYPE && nameOf(r.urn) === probeResourceName(site, host))?.urn;
+    const probe = resources.find((r) => r.type === HOST_PROBE_TYPE && nameOf(r.urn) === probeResourceName(site, host))?.urn;
     const commands = resources.filter((r) => r.type === COMMAND_TYPE && parseStepName(nameOf(r.urn))?.site === site && parseStepName(nameOf(r.urn))?.host === host).map((r) => r.urn);
     return { ...(probe ? { probe } : {}), commands };
 }
 
 function knownHosts(resources: ExportResource[]): string[] {
-    return [...new Set(resources.filter((r) => r.type === PROBE_TYPE || r.type === COMMAND_TYPE).map((r) => nameOf(r.urn).split(".").slice(0, 2).join("/")))].sort();
+    const hostOf = (r: ExportResource) => (r.type === HOST_PROBE_TYPE ? parseProbeName(nameOf(r.urn)) : r.type === COMMAND_TYPE ? parseStepName(nameOf(r.urn)) : undefined);
+    return [...new Set(resources.map(hostOf).flatMap((h) => (h ? [`${h.site}/${h.host}`] : [])))].sort();
 }
 
 function editDistance(a: string, b: string): number {

@@ -2,7 +2,7 @@
  * The wave plan of a rollout, from a validated stack config alone (no backend): which sites each wave holds and
  * which pinned versions change on them. `npm run rollout -- --dry-run` prints it; the driver walks the same waves.
  */
-import { versionsForSite } from "../../components/config/validate";
+import { laggingVersions, versionsForSite } from "../../components/plan";
 import type { EstateConfig, Versions } from "../../components/config/types";
 
 export interface VersionChange {
@@ -66,7 +66,7 @@ export function planRollout(config: EstateConfig, requested: Partial<Versions>):
     let previous: Versions;
     if (inProgress) {
         target = config.versions;
-        previous = { ...config.versions, ...config.rollout.previousVersions };
+        previous = laggingVersions(config.versions, config.rollout);
         const asked = { ...config.versions, ...requested };
         const clash = diffVersions(config.versions, asked);
         if (clash.length > 0)

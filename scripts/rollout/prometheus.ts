@@ -10,7 +10,7 @@ export interface PromSample {
 }
 
 export interface PrometheusClientOptions {
-    /** e.g. http://10.20.1.11:30990 (no trailing slash needed). */
+    /** e.g. https://10.20.1.11:30990 (no trailing slash needed; the hub's CA must be trusted, e.g. NODE_EXTRA_CA_CERTS). */
     url: string;
     user?: string;
     password?: string;

@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import type { EstateConfig } from "../../components/config/types";
+import { parseStepName } from "../../components/naming";
 import { secretEnvelope } from "./secrets";
 const { deserializeProperties } = require("@pulumi/pulumi/runtime/rpc");
 
@@ -62,7 +63,7 @@ export async function runProgramUnderMocks(config: EstateConfig, stack: string, 
                 if (args.type === "tls:index/privateKey:PrivateKey") state.privateKeyPem = secretEnvelope(`-----BEGIN PRIVATE KEY-----\n${SYNTH_SECRET_MARKER}-${args.name}\n-----END PRIVATE KEY-----\n`);
                 if (args.type === "tls:index/selfSignedCert:SelfSignedCert" || args.type === "tls:index/locallySignedCert:LocallySignedCert")
                     state.certPem = `-----BEGIN CERTIFICATE-----\nsynth-stand-in-${Buffer.from(args.name).toString("base64")}\n-----END CERTIFICATE-----\n`;
-                if (args.type === "command:remote:Command") state.stdout = /-kubeconfig$/.test(args.name) ? secretEnvelope(`${SYNTH_SECRET_MARKER}-kubeconfig`) : "";
+                if (args.type === "command:remote:Command") state.stdout = parseStepName(args.name)?.step === "kubeconfig" ? secretEnvelope(`${SYNTH_SECRET_MARKER}-kubeconfig`) : "";
                 Object.assign(state, options.state?.(args));
                 return { id: options.id?.(args) ?? `${args.name}-id`, state };
             },

@@ -37,9 +37,10 @@ describe("estate under mocks", () => {
                 const prefix = `${site.id}.${host.id}.`;
                 // Pulumi.prod.yaml lists each site's first server first; only it fetches the kubeconfig. The tracking
                 // image import (download mode, no registry image) follows the host's own steps; servers then get
-                // the datastore-backup step.
+                // the datastore-backup step; every host ends with the tracking data directory.
                 const own = i === 0 ? [...base, "06-kubeconfig", "07-import-image"] : [...base, "06-import-image"];
                 if (host.role === "server") own.push(`${String(own.length).padStart(2, "0")}-datastore-backup`);
+                own.push(`${String(own.length).padStart(2, "0")}-tracking-data-dir`);
                 const children = resources.filter((c) => c.parent === h!.urn);
                 expect(children.filter((c) => c.type === "command:remote:Command").map((c) => c.name)).toEqual(own.map((n) => prefix + n));
                 expect(children.filter((c) => c.type === "command:remote:CopyToRemote").map((c) => c.name)).toEqual([`${prefix}push-tracking-image`]);

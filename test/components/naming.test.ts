@@ -34,4 +34,10 @@ describe("resource names", () => {
         expect(n.parseProviderName("-k8s")).toBeUndefined();
         expect(n.nameOfUrn("urn:pulumi:prod::edge-estate::edge-estate:index:Estate$edge-estate:index:Site::sh-pudong")).toBe("sh-pudong");
     });
+
+    it("site URN globs for --exclude, and the sites a <site>-* glob would also catch", () => {
+        expect(n.siteResourceGlobs("hz-xihu")).toEqual(["**::hz-xihu", "**::hz-xihu.*", "**::hz-xihu-*"]);
+        expect(n.siteGlobOverlaps("hz-xihu", ["hz-xihu", "hz-xihu-2", "hz-xihuan", "sh-pudong"])).toEqual(["hz-xihu-2"]);
+        expect(n.siteGlobOverlaps("sh-pudong", ["hz-xihu", "sh-pudong"])).toEqual([]);
+    });
 });

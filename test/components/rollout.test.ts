@@ -4,7 +4,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_VERSIONS } from "../../components/config/defaults";
 import type { EstateConfig, Versions } from "../../components/config/types";
-import { validateEstateConfig, versionsForSite } from "../../components/config/validate";
+import { validateEstateConfig } from "../../components/config/validate";
+import { versionsForSite } from "../../components/plan";
 import { generatedHostKey } from "../../scripts/generate-stack";
 import { type Registered, registerUnderMocks, registrationFingerprint, siteOfResource, TEST_PRIVATE_KEY } from "./host/probe-mocks";
 

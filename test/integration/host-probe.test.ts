@@ -136,7 +136,7 @@ describe.skipIf(!RUN)("host probe against real sshd hosts", () => {
         }
         // The probe itself keeps its inputs: the refresh changed only its outputs.
         expect(changed.some((r) => r.type === HOST_PROBE_TYPE)).toBe(false);
-        // pulumi-command always replaces on a trigger change (facts/PULUMI.md §2): check the installed SDK says so.
+        // pulumi-command always replaces on a trigger change (its SDK hard-codes replaceOnChanges): check the installed SDK says so.
         const sdk = fs.readFileSync(path.join(root, "node_modules/@pulumi/command/remote/command.js"), "utf8");
         expect(sdk).toMatch(/replaceOnChanges:\s*\["triggers\[\*\]"\]/);
     }, 60_000);

@@ -87,6 +87,11 @@ describe(".github/workflows/rollout.yml", () => {
             const i = (pred: (s: Step) => boolean) => steps.findIndex(pred);
             expect(i((s) => s.uses === "pulumi/actions@v6")).toBeLessThan(i((s) => s === run));
             expect(i((s) => s.run === "npm run build:wasm")).toBeLessThan(i((s) => s === run));
+            // The health gate talks TLS to the hub: it trusts the region CA from the stack output, written before the run.
+            const ca = steps.find((s) => s.run?.includes("pulumi stack output regionTlsCaCert"))!;
+            expect(ca.run).toContain('> "$RUNNER_TEMP/region-tls-ca.crt"');
+            expect(i((s) => s === ca)).toBeLessThan(i((s) => s === run));
+            expect(run.env?.NODE_EXTRA_CA_CERTS).toBe("${{ runner.temp }}/region-tls-ca.crt");
             const record = steps.find((s) => s.run === "scripts/rollout/record-progress.sh")!;
             expect(record.if).toBe("${{ always() }}");
             expect(fs.existsSync(path.join(ROOT, "scripts/rollout/record-progress.sh"))).toBe(true);

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { loadStackFile } from "../../components/config/load";
 import { evaluateRecordedResources } from "../../policy-pack/offline";
-import { policyConfigFromBudget } from "../../policy-pack/policies/config";
+import { policyConfigOfStack } from "../../policy-pack/policies/config";
 import { runProgramUnderMocks } from "../../scripts/synth/run";
 
 describe("Pulumi.cn-south.yaml under the policy pack", () => {
@@ -16,10 +16,10 @@ describe("Pulumi.cn-south.yaml under the policy pack", () => {
         // run here in download mode.
         const resources = await runProgramUnderMocks({ ...config, artifacts: { ...config.artifacts, mode: "download" } }, "cn-south", "[secret]");
         // With the stack's own budget, as synth and the PR preview use it.
-        const report = evaluateRecordedResources(resources, { config: policyConfigFromBudget(config.budget, config.sites) });
+        const report = evaluateRecordedResources(resources, { config: policyConfigOfStack(config) });
         expect(report.violations).toEqual([]);
         expect(report.passed).toBe(true);
-        // Every site's provider carried objects (at least the edge-site-info ConfigMap the capacity check reads).
+        // Every site's provider carried objects (at least the edge-site-info ConfigMap).
         expect(report.sites).toEqual(config.sites.map((s) => s.id).sort());
     });
 });

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { loadStackFile } from "../../components/config/load";
 import { evaluateRecordedResources } from "../../policy-pack/offline";
-import { policyConfigFromBudget } from "../../policy-pack/policies/config";
+import { policyConfigOfStack } from "../../policy-pack/policies/config";
 import { runProgramUnderMocks } from "../../scripts/synth/run";
 
 describe("Pulumi.prod.yaml under the policy pack", () => {
@@ -13,10 +13,10 @@ describe("Pulumi.prod.yaml under the policy pack", () => {
         const { config } = loadStackFile("Pulumi.prod.yaml");
         const resources = await runProgramUnderMocks(config, "prod", "[secret]");
         // With the stack's own budget, as synth and the PR preview use it.
-        const report = evaluateRecordedResources(resources, { config: policyConfigFromBudget(config.budget, config.sites) });
+        const report = evaluateRecordedResources(resources, { config: policyConfigOfStack(config) });
         expect(report.violations).toEqual([]);
         expect(report.passed).toBe(true);
-        // Every site's provider carried objects (at least the edge-site-info ConfigMap the capacity check reads).
+        // Every site's provider carried objects (at least the edge-site-info ConfigMap).
         expect(report.sites).toEqual(config.sites.map((s) => s.id).sort());
 
         // Not a vacuous pass: the same stack with its tracking Deployments broken is blocked, site by site.
@@ -29,7 +29,7 @@ describe("Pulumi.prod.yaml under the policy pack", () => {
             obj.spec.replicas = 200; // 200 x 50m = 10 CPU: more than any prod site (the largest has 6300m)
             return { ...r, inputs: obj };
         });
-        const blocked = evaluateRecordedResources(broken, { config: policyConfigFromBudget(config.budget, config.sites) });
+        const blocked = evaluateRecordedResources(broken, { config: policyConfigOfStack(config) });
         const byPolicy = (name: string) => blocked.violations.filter((v) => v.policy === name);
         expect(byPolicy("wasm-images-use-wasmedge-runtime")).toHaveLength(tracking.length);
         expect(new Set(byPolicy("site-capacity").map((v) => v.site))).toEqual(new Set(config.sites.map((s) => s.id)));

@@ -59,7 +59,7 @@ function run(script: string, args: string[], env: Record<string, string> = {}, w
 
 describe("on-call runbooks", () => {
     it("are shellcheck-clean", () => {
-        const r = spawnSync("shellcheck", [REFRESH, REPROVISION, path.join(root, "scripts", "oncall", "host-facts.sh"), path.join(root, "test", "integration", "netns-lab.sh")], { encoding: "utf8" });
+        const r = spawnSync("shellcheck", ["-x", REFRESH, REPROVISION, path.join(root, "scripts", "oncall", "lib", "prepare.sh"), path.join(root, "scripts", "oncall", "host-facts.sh"), path.join(root, "test", "integration", "netns-lab.sh")], { encoding: "utf8" });
         expect(r.stdout + r.stderr).toBe("");
         expect(r.status).toBe(0);
     });
@@ -118,8 +118,9 @@ describe("on-call runbooks", () => {
     it("oncall-refresh.sh: a clone without npm ci says so before touching anything", () => {
         const clone = fs.mkdtempSync(path.join(os.tmpdir(), "oncall-clone-"));
         try {
-            fs.mkdirSync(path.join(clone, "scripts"));
+            fs.mkdirSync(path.join(clone, "scripts", "oncall", "lib"), { recursive: true });
             fs.copyFileSync(REFRESH, path.join(clone, "scripts", "oncall-refresh.sh"));
+            fs.copyFileSync(path.join(root, "scripts", "oncall", "lib", "prepare.sh"), path.join(clone, "scripts", "oncall", "lib", "prepare.sh"));
             const r = run(path.join(clone, "scripts", "oncall-refresh.sh"), ["prod"]);
             expect(r.code).toBe(1);
             expect(r.err).toContain("the project's dependencies are not installed: run 'npm ci' in");

@@ -1,4 +1,4 @@
-/** A loopback TCP port that was free a moment ago (for test servers: mosquitto, prometheus, the service). */
+/** A loopback TCP port that was free a moment ago (for test and bench servers: mosquitto, prometheus, the service). */
 import * as net from "node:net";
 
 export function freePort(): Promise<number> {

@@ -1,20 +1,14 @@
 /**
- * Which datastore a site's K3s uses and the snapshot settings the host scripts get (pure; no other imports, so
- * components/host/steps.ts can read it without an import cycle).
+ * The snapshot settings the host scripts get for a site's datastore (SitePlan.datastore); pure and with type-only
+ * imports, so components/host/steps.ts can read it without an import cycle.
  */
-import type { EstateConfig, HostConfig, SiteConfig } from "../../config/types";
+import type { EstateConfig, HostConfig } from "../../config/types";
+import type { SitePlan } from "../../plan";
 
 /** Where the host metrics land; node-exporter reads it through its /host/root mount. */
 export const TEXTFILE_DIR = "/var/lib/node_exporter/textfile_collector";
 /** Size one snapshot is assumed to take when sizing retention (a small edge cluster's datastore is tens of MiB). */
 export const SNAPSHOT_ESTIMATE_MIB = 128;
-
-export type Datastore = "etcd" | "sqlite";
-
-/** Several servers = embedded etcd (the first has cluster-init); one server = K3s' default SQLite. */
-export function siteDatastore(site: SiteConfig): Datastore {
-    return site.hosts.filter((h) => h.role === "server").length > 1 ? "etcd" : "sqlite";
-}
 
 export function retentionEnv(config: EstateConfig): Record<string, string> {
     const b = config.backups;
@@ -27,7 +21,7 @@ export function retentionEnv(config: EstateConfig): Record<string, string> {
 }
 
 /** Step 03's extra environment: the etcd snapshot schedule, on servers of HA sites only. */
-export function etcdSnapshotEnv(config: EstateConfig, site: SiteConfig, host: HostConfig): Record<string, string> {
-    if (host.role !== "server" || siteDatastore(site) !== "etcd") return {};
-    return { K3S_ETCD_SNAPSHOT_CRON: config.backups.etcdSnapshotCron, ...retentionEnv(config) };
+export function etcdSnapshotEnv(plan: SitePlan, host: HostConfig): Record<string, string> {
+    if (host.role !== "server" || plan.datastore !== "etcd") return {};
+    return { K3S_ETCD_SNAPSHOT_CRON: plan.config.backups.etcdSnapshotCron, ...retentionEnv(plan.config) };
 }

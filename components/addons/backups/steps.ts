@@ -9,9 +9,7 @@ import type { HostConfig } from "../../config/types";
 import { renderRemoteScript } from "../../host/remote-script";
 import type { ExtraHostStep } from "../../host/steps";
 import type { SitePlan } from "../../plan";
-import { retentionEnv, siteDatastore, TEXTFILE_DIR } from "./datastore";
-
-export { etcdSnapshotEnv, siteDatastore, TEXTFILE_DIR } from "./datastore";
+import { retentionEnv, TEXTFILE_DIR } from "./datastore";
 
 /** The tool the timers run, as installed on the host (lib/common.sh inlined). */
 export function snapshotToolText(): string {
@@ -31,7 +29,7 @@ export function backupHostSteps(plan: SitePlan, host: HostConfig): ExtraHostStep
             name: "datastore-backup",
             file: "datastore-backup.sh",
             env: {
-                EDGE_DATASTORE: siteDatastore(plan.site),
+                EDGE_DATASTORE: plan.datastore,
                 SQLITE_BACKUP_CALENDAR: plan.config.backups.sqliteBackupCalendar,
                 ...retentionEnv(plan.config),
                 EDGE_TEXTFILE_DIR: TEXTFILE_DIR,

@@ -11,7 +11,7 @@ import { SiteAddon, type SiteAddonArgs } from "../addon";
 import { buildPasswordFile, CLIENT_CLASSES, mqttUsername } from "./config";
 import { BROKER_DEVICES_SERVICE, BROKER_NAME, buildBrokerObjects, credentialsSecretName } from "./objects";
 import { configChecksum } from "../../constants";
-import { brokerServerCert, type RegionTlsCa } from "./tls";
+import { brokerServerCert, type RegionTlsCa, serviceDnsNames } from "./tls";
 
 export interface BrokerArgs extends SiteAddonArgs {
     namespace: string;
@@ -40,7 +40,7 @@ export class Broker extends SiteAddon {
             }),
         );
         const devices = config.devices;
-        const serviceNames = [BROKER_NAME, BROKER_DEVICES_SERVICE].flatMap((n) => [n, `${n}.${args.namespace}`, `${n}.${args.namespace}.svc`]);
+        const serviceNames = [BROKER_NAME, BROKER_DEVICES_SERVICE].flatMap((n) => serviceDnsNames(n, args.namespace));
         const server = devices ? brokerServerCert(args.plan, args.regionTls, serviceNames, this.childOpts) : undefined;
         const objects = buildBrokerObjects({
             site,

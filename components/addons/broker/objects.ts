@@ -7,7 +7,7 @@ import type { KubeObject } from "../../k8s/apply";
 import { addonLabels, resourcesBlock, selectorLabels } from "../common";
 import { buildAclFile, buildDeviceAclFile, buildMosquittoConf, CONTAINER_PATHS, MQTT_DEVICE_NODE_PORT, MQTT_PORT, MQTTS_DEVICE_PORT, TLS_FILES } from "./config";
 import { pinnedImage } from "../../pins";
-import { CONFIG_CHECKSUM_ANNOTATION, configChecksum } from "../../constants";
+import { CONFIG_CHECKSUM_ANNOTATION, configChecksum, NODE_LABELS } from "../../constants";
 
 export const BROKER_NAME = "mqtt-broker";
 /** Secret with the mosquitto password file (hashes only). */
@@ -142,7 +142,7 @@ export function buildBrokerObjects(input: BrokerObjectsInput): KubeObject[] {
                         },
                     },
                     spec: {
-                        nodeSelector: { "edge-estate/host": input.pinnedHostId },
+                        nodeSelector: { [NODE_LABELS.host]: input.pinnedHostId },
                         automountServiceAccountToken: false,
                         securityContext: {
                             runAsUser: MOSQUITTO_UID,

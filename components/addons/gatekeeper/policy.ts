@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { toBytes, toMilliCpu } from "../../config/quantity";
 import type { EstateConfig, ResourcePair } from "../../config/types";
 import type { KubeObject } from "../../k8s/apply";
-import { imageRepository, LOCAL_IMAGE_REPOSITORY, WASM_RUNTIME_CLASS, wasmRepositories as wasmRepositoriesOf } from "../../constants";
+import { estateLabels, imageRepository, LOCAL_IMAGE_REPOSITORY, WASM_RUNTIME_CLASS, wasmRepositories as wasmRepositoriesOf } from "../../constants";
 
 export const GATEKEEPER_NAMESPACE = "gatekeeper-system";
 const REGO_DIR = path.join(__dirname, "rego");
@@ -107,7 +107,7 @@ export function buildConstraintTemplates(): KubeObject[] {
         kind: "ConstraintTemplate",
         metadata: {
             name: t.kind.toLowerCase(),
-            labels: { "app.kubernetes.io/part-of": "edge-estate", "app.kubernetes.io/managed-by": "edge-estate" },
+            labels: estateLabels(),
             annotations: {
                 description: t.description,
                 // Done only once Gatekeeper compiled the Rego and created the constraint CRD the Constraint needs.
@@ -154,7 +154,7 @@ export function buildConstraints(config: EstateConfig): KubeObject[] {
         kind: t.kind,
         metadata: {
             name: t.kind.replace(/([a-z])([A-Z])/g, "$1-$2").toLowerCase(),
-            labels: { "app.kubernetes.io/part-of": "edge-estate", "app.kubernetes.io/managed-by": "edge-estate" },
+            labels: estateLabels(),
         },
         spec: {
             enforcementAction: "deny",

@@ -8,8 +8,10 @@ import * as random from "@pulumi/random";
 import type { EstateConfig } from "../../config/types";
 import { grafanaAdminPasswordName, hubReaderPasswordName, objectResourceName, remoteWritePasswordName } from "../../naming";
 import { SiteAddon, type SiteAddonArgs } from "../addon";
-import { HUB_READER_USER, MONITORING_NAMESPACE, remoteWriteUser } from "./names";
-import { hubMonitoringObjects, siteMonitoringObjects } from "./objects";
+import { configChecksum } from "../../constants";
+import { grafanaCertName, hubCertName, type RegionTlsCa, regionServerCert, serviceDnsNames, type ServerCertificate } from "../broker/tls";
+import { GRAFANA_NAME, HUB_PROMETHEUS_NAME, HUB_READER_USER, MONITORING_NAMESPACE, remoteWriteUser } from "./names";
+import { hubMonitoringObjects, siteMonitoringObjects, type TlsPair } from "./objects";
 import { hubWebConfig, LOCKED_BCRYPT_HASH, renderYaml } from "./prometheus-config";
 
 /** The region's monitoring passwords: one remote-write password per site and the hub's reader. */
@@ -34,6 +36,8 @@ export function monitoringCredentials(config: EstateConfig, parent: pulumi.Resou
 export interface MonitoringArgs extends SiteAddonArgs {
     /** This site's remote-write password on the hub (secret). */
     remoteWritePassword: pulumi.Output<string>;
+    /** The region TLS CA: its certificate is what the agent pins for the hub. */
+    regionTls: RegionTlsCa;
 }
 
 /** Agent and node-exporter of one site, in the monitoring namespace it creates. */
@@ -43,7 +47,7 @@ export class Monitoring extends SiteAddon {
 
     constructor(name: string, args: MonitoringArgs, opts: pulumi.ComponentResourceOptions & { parent: pulumi.Resource }) {
         super("edge-estate:addons:Monitoring", name, opts);
-        const applied = this.applyObjects(args, siteMonitoringObjects(args.plan, args.remoteWritePassword), args.foundation);
+        const applied = this.applyObjects(args, siteMonitoringObjects(args.plan, args.remoteWritePassword, args.regionTls.certPem), args.foundation);
         const namespace = applied.get(objectResourceName(args.plan.site.id, { kind: "Namespace", metadata: { name: MONITORING_NAMESPACE } }));
         if (!namespace) throw new Error(`site ${args.plan.site.id}: the ${MONITORING_NAMESPACE} namespace was not built`);
         this.namespace = namespace;
@@ -55,7 +59,11 @@ export interface MonitoringHubArgs extends SiteAddonArgs {
     credentials: MonitoringCredentials;
     /** The namespace the hub site's Monitoring component creates. */
     namespace: pulumi.Resource;
+    /** The region TLS CA, which signs the receiver's and Grafana's server certificates. */
+    regionTls: RegionTlsCa;
 }
+
+const pairOf = (cert: ServerCertificate): TlsPair => ({ chainPem: cert.chainPem, keyPem: cert.keyPem, chainHash: cert.chainPem.apply((c) => configChecksum(c)) });
 
 /** The regional Prometheus receiver and Grafana, on the hub site only. */
 export class MonitoringHub extends SiteAddon {
@@ -73,10 +81,16 @@ export class MonitoringHub extends SiteAddon {
             }),
         );
         const grafanaAdmin = new random.RandomPassword(grafanaAdminPasswordName(config.region), { length: 24, special: false }, this.childOpts);
+        // Both NodePorts are on every hub-site node: each host's address and the Service names are on the certificate.
+        const id = args.plan.site.id;
+        const hubTls = regionServerCert(hubCertName(id), `${HUB_PROMETHEUS_NAME}.${id}`, args.plan, args.regionTls, serviceDnsNames(HUB_PROMETHEUS_NAME, MONITORING_NAMESPACE), this.childOpts);
+        const grafanaTls = regionServerCert(grafanaCertName(id), `${GRAFANA_NAME}.${id}`, args.plan, args.regionTls, serviceDnsNames(GRAFANA_NAME, MONITORING_NAMESPACE), this.childOpts);
         const hubObjects = hubMonitoringObjects(config, versions, {
             webConfigYaml,
             readerPassword: pulumi.secret(reader.result),
             grafanaAdminPassword: pulumi.secret(grafanaAdmin.result),
+            hubTls: pairOf(hubTls),
+            grafanaTls: pairOf(grafanaTls),
         });
         this.applyObjects(args, hubObjects, [...args.foundation, args.namespace]);
         this.registerOutputs({});

@@ -44,6 +44,13 @@ export const BROKER_CONTAINER = "mosquitto";
 /** The broker Deployment's name: its pods (and their network counters in cAdvisor) are named `<name>-<hash>`. */
 export const BROKER_DEPLOYMENT = "mqtt-broker";
 
+/**
+ * Gatekeeper's admission webhook as its chart (3.15) runs it: the `manager` container of the
+ * `gatekeeper-controller-manager` Deployment, and the webhooks it registers (`validation.gatekeeper.sh`,
+ * `check-ignore-label.gatekeeper.sh`), whose names the API server's fail-open counter carries.
+ */
+export const GATEKEEPER_WEBHOOK = { container: "manager", podPattern: "gatekeeper-controller-manager-.+", webhookPattern: ".+[.]gatekeeper[.]sh" } as const;
+
 /** Grafana datasource uid the provisioned dashboards refer to. */
 export const HUB_DATASOURCE_UID = "edge-hub-prometheus";
 

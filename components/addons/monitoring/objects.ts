@@ -10,7 +10,7 @@ import { toBytes } from "../../config/quantity";
 import { TEXTFILE_DIR } from "../backups/datastore";
 import type { KubeObject } from "../../k8s/apply";
 import { allDashboards } from "./dashboards";
-import { GRAFANA_DASHBOARD_DIR, grafanaDashboardProviders, grafanaDatasources, READER_PASSWORD_ENV } from "./grafana";
+import { GRAFANA_DASHBOARD_DIR, GRAFANA_TLS_DIR, grafanaDashboardProviders, grafanaDatasources, hubServiceName, READER_PASSWORD_ENV, REGION_CA_ENV } from "./grafana";
 import { pinnedImage as monitoringImage } from "../../pins";
 import {
     AGENT_NAME,
@@ -32,8 +32,10 @@ import {
     CONFIG_DIR,
     HUB_READER_PASSWORD_FILE,
     HUB_RULES_DIR,
+    HUB_TLS_CERT_FILE,
     HUB_WEB_CONFIG_FILE,
     hubConfig,
+    REGION_CA_FILE,
     REMOTE_WRITE_PASSWORD_FILE,
     renderYaml,
 } from "./prometheus-config";
@@ -46,7 +48,48 @@ const NOBODY = 65534;
 const GRAFANA_UID = 472;
 const HUB_STORAGE = "10Gi";
 const HUB_RETENTION = { time: "15d", size: "8GB" };
+const dirOf = (file: string) => file.replace(/\/[^/]+$/, "");
 
+/** ConfigMap of the region TLS CA certificate (public) in the monitoring namespace: the hub's clients pin it. */
+export const REGION_CA_CONFIGMAP = "region-tls-ca";
+export const REGION_CA_KEY = "ca.crt";
+
+/** A ConfigMap or Secret of the monitoring namespace; Secrets get their values as `stringData`. */
+function configMap(name: string, labels: Record<string, string>, data: Record<string, Input<string>>): KubeObject {
+    return { apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: NS, labels }, data };
+}
+function secret(name: string, labels: Record<string, string>, stringData: Record<string, Input<string>>, type = "Opaque"): KubeObject {
+    return { apiVersion: "v1", kind: "Secret", metadata: { name, namespace: NS, labels }, type, stringData };
+}
+
+/**
+ * One pod of `name`, never two at once (Recreate): two agents would write the same series twice, two hubs or two
+ * Grafanas would share one volume.
+ */
+function singletonDeployment(name: string, labels: Record<string, string>, annotations: Record<string, Input<string>>, podSpec: Record<string, unknown>): KubeObject {
+    return {
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name, namespace: NS, labels },
+        spec: {
+            replicas: 1,
+            strategy: { type: "Recreate" },
+            selector: { matchLabels: { "app.kubernetes.io/name": name } },
+            template: { metadata: { labels, annotations }, spec: podSpec },
+        },
+    };
+}
+
+/** A server certificate chain (leaf, then the region CA) and its key (secret). */
+export interface TlsPair {
+    chainPem: Input<string>;
+    keyPem: Input<string>;
+    /** Digest of the chain: the pod rolls when its certificate is renewed. */
+    chainHash?: Input<string>;
+}
+/** A kubernetes.io/tls Secret: `tls.crt` (the chain) and `tls.key`. */
+const tlsSecret = (name: string, labels: Record<string, string>, pair: TlsPair) => secret(name, labels, { "tls.crt": pair.chainPem, "tls.key": pair.keyPem }, "kubernetes.io/tls");
+const certHashAnnotation = (pair: TlsPair): Record<string, Input<string>> => (pair.chainHash !== undefined ? { "edge-estate/tls-cert-hash": pair.chainHash } : {});
 
 /** A hub Service reachable from the other sites on every node's `nodePort`. */
 function nodePortService(name: string, labels: Record<string, string>, port: number, nodePort: number): KubeObject {
@@ -57,7 +100,7 @@ function nodePortService(name: string, labels: Record<string, string>, port: num
         spec: {
             type: "NodePort",
             selector: { "app.kubernetes.io/name": name },
-            ports: [{ name: "http", port, targetPort: port, nodePort, protocol: "TCP" }],
+            ports: [{ name: "https", port, targetPort: port, nodePort, protocol: "TCP" }],
         },
     };
 }
@@ -78,19 +121,27 @@ const restricted = (uid: number) => ({
 
 /** Where a site's agent sends its samples: the hub's NodePort, or the in-cluster Service on the hub site itself. */
 export function remoteWriteUrl(plan: SitePlan): string {
-    if (plan.isHub) return `http://${HUB_PROMETHEUS_NAME}.${NS}.svc:${PROMETHEUS_PORT}/api/v1/write`;
+    if (plan.isHub) return `https://${hubServiceName()}:${PROMETHEUS_PORT}/api/v1/write`;
     return `${hubNodePortUrl(plan.config)}/api/v1/write`;
+}
+
+/** The name the hub's certificate is checked for by a site's agent: the host of `remoteWriteUrl`, unbracketed. */
+export function remoteWriteServerName(plan: SitePlan): string {
+    return plan.isHub ? hubServiceName() : plan.hub.urlHost.replace(/^\[(.*)\]$/, "$1");
 }
 
 /** The hub Prometheus from outside its cluster: its first server's NodePort (the rollout gate queries it too). */
 export function hubNodePortUrl(config: EstateConfig): string {
-    return `http://${hubOf(config).urlHost}:${HUB_REMOTE_WRITE_NODE_PORT}`;
+    return `https://${hubOf(config).urlHost}:${HUB_REMOTE_WRITE_NODE_PORT}`;
 }
 
 export const AGENT_SECRET = `${AGENT_NAME}-remote-write`;
 
-/** Objects every site gets. `remoteWritePassword` is this site's secret password on the hub. */
-export function siteMonitoringObjects(plan: SitePlan, remoteWritePassword: Input<string>): KubeObject[] {
+/**
+ * Objects every site gets. `remoteWritePassword` is this site's secret password on the hub; `regionCaPem` the
+ * region TLS CA certificate the agent pins for the hub (ConfigMap `region-tls-ca`, which Grafana reads too).
+ */
+export function siteMonitoringObjects(plan: SitePlan, remoteWritePassword: Input<string>, regionCaPem: Input<string>): KubeObject[] {
     const { config, site, versions } = plan;
     const agentLabels = commonLabels(site.id, AGENT_NAME);
     const exporterLabels = commonLabels(site.id, NODE_EXPORTER_NAME);
@@ -102,6 +153,7 @@ export function siteMonitoringObjects(plan: SitePlan, remoteWritePassword: Input
             siteId: site.id,
             remoteWriteUrl: remoteWriteUrl(plan),
             remoteWriteUser: remoteWriteUser(site.id),
+            remoteWriteServerName: remoteWriteServerName(plan),
             trackingPort: config.tracking.httpPort,
         }),
         `Prometheus agent of site ${site.id}; generated by edge-estate, edits are overwritten.`,
@@ -129,56 +181,45 @@ export function siteMonitoringObjects(plan: SitePlan, remoteWritePassword: Input
             roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: `edge-monitoring-${AGENT_NAME}` },
             subjects: [{ kind: "ServiceAccount", name: AGENT_NAME, namespace: NS }],
         },
-        { apiVersion: "v1", kind: "ConfigMap", metadata: { name: `${AGENT_NAME}-config`, namespace: NS, labels: agentLabels }, data: { "prometheus.yml": promYaml } },
-        { apiVersion: "v1", kind: "Secret", metadata: { name: AGENT_SECRET, namespace: NS, labels: agentLabels }, type: "Opaque", stringData: { password: remoteWritePassword } },
-        {
-            apiVersion: "apps/v1",
-            kind: "Deployment",
-            metadata: { name: AGENT_NAME, namespace: NS, labels: agentLabels },
-            spec: {
-                replicas: 1,
-                // Two agents would write the same series twice; never overlap.
-                strategy: { type: "Recreate" },
-                selector: { matchLabels: { "app.kubernetes.io/name": AGENT_NAME } },
-                template: {
-                    metadata: { labels: agentLabels, annotations: { [CONFIG_CHECKSUM_ANNOTATION]: configChecksum(promYaml) } },
-                    spec: {
-                        serviceAccountName: AGENT_NAME,
-                        securityContext: { runAsNonRoot: true, runAsUser: NOBODY, runAsGroup: NOBODY, fsGroup: NOBODY, seccompProfile: { type: "RuntimeDefault" } },
-                        containers: [
-                            {
-                                name: "prometheus",
-                                image: prometheusImage,
-                                args: [
-                                    `--config.file=${CONFIG_DIR}/config/prometheus.yml`,
-                                    "--enable-feature=agent",
-                                    "--storage.agent.path=/prometheus",
-                                    // Keep at most 2 h of unsent samples while the hub is unreachable.
-                                    "--storage.agent.retention.max-time=2h",
-                                    `--web.listen-address=:${PROMETHEUS_PORT}`,
-                                ],
-                                env: [{ name: "GOMEMLIMIT", value: goMemLimit(agentResources) }],
-                                ports: [{ name: "http", containerPort: PROMETHEUS_PORT }],
-                                resources: agentResources,
-                                livenessProbe: { httpGet: { path: "/-/healthy", port: PROMETHEUS_PORT }, periodSeconds: 30, failureThreshold: 4 },
-                                readinessProbe: { httpGet: { path: "/-/ready", port: PROMETHEUS_PORT }, periodSeconds: 10 },
-                                securityContext: restricted(NOBODY),
-                                volumeMounts: [
-                                    { name: "config", mountPath: `${CONFIG_DIR}/config`, readOnly: true },
-                                    { name: "remote-write", mountPath: REMOTE_WRITE_PASSWORD_FILE.replace(/\/[^/]+$/, ""), readOnly: true },
-                                    { name: "wal", mountPath: "/prometheus" },
-                                ],
-                            },
-                        ],
-                        volumes: [
-                            { name: "config", configMap: { name: `${AGENT_NAME}-config` } },
-                            { name: "remote-write", secret: { secretName: AGENT_SECRET, defaultMode: 0o440 } },
-                            { name: "wal", emptyDir: { sizeLimit: "1Gi" } },
-                        ],
-                    },
+        configMap(`${AGENT_NAME}-config`, agentLabels, { "prometheus.yml": promYaml }),
+        configMap(REGION_CA_CONFIGMAP, siteLabels(site.id), { [REGION_CA_KEY]: regionCaPem }),
+        secret(AGENT_SECRET, agentLabels, { password: remoteWritePassword }),
+        singletonDeployment(AGENT_NAME, agentLabels, { [CONFIG_CHECKSUM_ANNOTATION]: configChecksum(promYaml) }, {
+            serviceAccountName: AGENT_NAME,
+            securityContext: { runAsNonRoot: true, runAsUser: NOBODY, runAsGroup: NOBODY, fsGroup: NOBODY, seccompProfile: { type: "RuntimeDefault" } },
+            containers: [
+                {
+                    name: "prometheus",
+                    image: prometheusImage,
+                    args: [
+                        `--config.file=${CONFIG_DIR}/config/prometheus.yml`,
+                        "--enable-feature=agent",
+                        "--storage.agent.path=/prometheus",
+                        // Keep at most 2 h of unsent samples while the hub is unreachable.
+                        "--storage.agent.retention.max-time=2h",
+                        `--web.listen-address=:${PROMETHEUS_PORT}`,
+                    ],
+                    env: [{ name: "GOMEMLIMIT", value: goMemLimit(agentResources) }],
+                    ports: [{ name: "http", containerPort: PROMETHEUS_PORT }],
+                    resources: agentResources,
+                    livenessProbe: { httpGet: { path: "/-/healthy", port: PROMETHEUS_PORT }, periodSeconds: 30, failureThreshold: 4 },
+                    readinessProbe: { httpGet: { path: "/-/ready", port: PROMETHEUS_PORT }, periodSeconds: 10 },
+                    securityContext: restricted(NOBODY),
+                    volumeMounts: [
+                        { name: "config", mountPath: `${CONFIG_DIR}/config`, readOnly: true },
+                        { name: "remote-write", mountPath: dirOf(REMOTE_WRITE_PASSWORD_FILE), readOnly: true },
+                        { name: "region-ca", mountPath: dirOf(REGION_CA_FILE), readOnly: true },
+                        { name: "wal", mountPath: "/prometheus" },
+                    ],
                 },
-            },
-        },
+            ],
+            volumes: [
+                { name: "config", configMap: { name: `${AGENT_NAME}-config` } },
+                { name: "remote-write", secret: { secretName: AGENT_SECRET, defaultMode: 0o440 } },
+                { name: "region-ca", configMap: { name: REGION_CA_CONFIGMAP, defaultMode: 0o444 } },
+                { name: "wal", emptyDir: { sizeLimit: "1Gi" } },
+            ],
+        }),
         {
             apiVersion: "apps/v1",
             kind: "DaemonSet",
@@ -228,10 +269,15 @@ export interface HubSecrets {
     webConfigYaml: Input<string>;
     readerPassword: Input<string>;
     grafanaAdminPassword: Input<string>;
+    /** Server certificates from the region TLS CA: the hub's receiver (NodePort 30990) and Grafana (30300). */
+    hubTls: TlsPair;
+    grafanaTls: TlsPair;
 }
 
 export const HUB_SECRET = `${HUB_PROMETHEUS_NAME}-auth`;
 export const GRAFANA_SECRET = `${GRAFANA_NAME}-auth`;
+export const HUB_TLS_SECRET = `${HUB_PROMETHEUS_NAME}-tls`;
+export const GRAFANA_TLS_SECRET = `${GRAFANA_NAME}-tls`;
 
 /** Hub users: one remote-write user per site plus the reader. */
 export function hubUsers(config: EstateConfig): string[] {
@@ -245,23 +291,18 @@ export function hubMonitoringObjects(config: EstateConfig, versions: Versions, s
     const grafanaLabels = commonLabels(hubSite, GRAFANA_NAME);
     const hubResources = componentBudget(config, "prometheusHub");
     const grafanaResources = componentBudget(config, "grafana");
-    const promYaml = renderYaml(hubConfig({ region: config.region, hubSiteId: hubSite, readerUser: HUB_READER_USER }), `Regional Prometheus hub of ${config.region}; generated by edge-estate.`);
+    const promYaml = renderYaml(hubConfig({ region: config.region, hubSiteId: hubSite, readerUser: HUB_READER_USER, serverName: hubServiceName() }), `Regional Prometheus hub of ${config.region}; generated by edge-estate.`);
     const rulesYaml = renderYaml(alertRulesFile(config.region, config.sites.map((s) => s.id)), `Alert rules of region ${config.region}; generated by edge-estate.`);
     const dashboards = allDashboards(config);
     const dashboardData = Object.fromEntries(dashboards.map((d) => [`${d.uid}.json`, `${JSON.stringify(d, null, 2)}\n`]));
     const datasourcesYaml = renderYaml(grafanaDatasources());
     const providersYaml = renderYaml(grafanaDashboardProviders());
-    const webDir = HUB_WEB_CONFIG_FILE.replace(/\/[^/]+$/, "");
+    const webDir = dirOf(HUB_WEB_CONFIG_FILE);
     return [
-        { apiVersion: "v1", kind: "ConfigMap", metadata: { name: `${HUB_PROMETHEUS_NAME}-config`, namespace: NS, labels: promLabels }, data: { "prometheus.yml": promYaml } },
-        { apiVersion: "v1", kind: "ConfigMap", metadata: { name: `${HUB_PROMETHEUS_NAME}-rules`, namespace: NS, labels: promLabels }, data: { "alerts.yml": rulesYaml } },
-        {
-            apiVersion: "v1",
-            kind: "Secret",
-            metadata: { name: HUB_SECRET, namespace: NS, labels: promLabels },
-            type: "Opaque",
-            stringData: { "web.yml": secrets.webConfigYaml, "reader-password": secrets.readerPassword },
-        },
+        configMap(`${HUB_PROMETHEUS_NAME}-config`, promLabels, { "prometheus.yml": promYaml }),
+        configMap(`${HUB_PROMETHEUS_NAME}-rules`, promLabels, { "alerts.yml": rulesYaml }),
+        secret(HUB_SECRET, promLabels, { "web.yml": secrets.webConfigYaml, "reader-password": secrets.readerPassword }),
+        tlsSecret(HUB_TLS_SECRET, promLabels, secrets.hubTls),
         {
             apiVersion: "v1",
             kind: "PersistentVolumeClaim",
@@ -269,140 +310,120 @@ export function hubMonitoringObjects(config: EstateConfig, versions: Versions, s
             // K3s's bundled local-path provisioner: the TSDB lives on the hub host's disk.
             spec: { accessModes: ["ReadWriteOnce"], storageClassName: "local-path", resources: { requests: { storage: HUB_STORAGE } } },
         },
-        {
-            apiVersion: "apps/v1",
-            kind: "Deployment",
-            metadata: { name: HUB_PROMETHEUS_NAME, namespace: NS, labels: promLabels },
-            spec: {
-                replicas: 1,
-                strategy: { type: "Recreate" },
-                selector: { matchLabels: { "app.kubernetes.io/name": HUB_PROMETHEUS_NAME } },
-                template: {
-                    metadata: { labels: promLabels, annotations: { [CONFIG_CHECKSUM_ANNOTATION]: configChecksum(promYaml + rulesYaml) } },
-                    spec: {
-                        automountServiceAccountToken: false,
-                        securityContext: { runAsNonRoot: true, runAsUser: NOBODY, runAsGroup: NOBODY, fsGroup: NOBODY, seccompProfile: { type: "RuntimeDefault" } },
-                        containers: [
-                            {
-                                name: "prometheus",
-                                image: monitoringImage("prometheus", versions),
-                                args: [
-                                    `--config.file=${CONFIG_DIR}/config/prometheus.yml`,
-                                    "--storage.tsdb.path=/prometheus",
-                                    `--storage.tsdb.retention.time=${HUB_RETENTION.time}`,
-                                    `--storage.tsdb.retention.size=${HUB_RETENTION.size}`,
-                                    "--web.enable-remote-write-receiver",
-                                    `--web.config.file=${HUB_WEB_CONFIG_FILE}`,
-                                    `--web.listen-address=:${PROMETHEUS_PORT}`,
-                                ],
-                                env: [{ name: "GOMEMLIMIT", value: goMemLimit(hubResources) }],
-                                ports: [{ name: "http", containerPort: PROMETHEUS_PORT }],
-                                resources: hubResources,
-                                // Every HTTP endpoint needs basic auth, so the kubelet probes the socket.
-                                livenessProbe: { tcpSocket: { port: PROMETHEUS_PORT }, periodSeconds: 30, failureThreshold: 4 },
-                                readinessProbe: { tcpSocket: { port: PROMETHEUS_PORT }, periodSeconds: 10 },
-                                securityContext: restricted(NOBODY),
-                                volumeMounts: [
-                                    { name: "config", mountPath: `${CONFIG_DIR}/config`, readOnly: true },
-                                    { name: "rules", mountPath: HUB_RULES_DIR, readOnly: true },
-                                    { name: "auth", mountPath: webDir, readOnly: true },
-                                    { name: "data", mountPath: "/prometheus" },
-                                ],
-                            },
-                        ],
-                        volumes: [
-                            { name: "config", configMap: { name: `${HUB_PROMETHEUS_NAME}-config` } },
-                            { name: "rules", configMap: { name: `${HUB_PROMETHEUS_NAME}-rules` } },
-                            { name: "auth", secret: { secretName: HUB_SECRET, defaultMode: 0o440 } },
-                            { name: "data", persistentVolumeClaim: { claimName: `${HUB_PROMETHEUS_NAME}-data` } },
-                        ],
-                    },
+        singletonDeployment(HUB_PROMETHEUS_NAME, promLabels, { [CONFIG_CHECKSUM_ANNOTATION]: configChecksum(promYaml + rulesYaml), ...certHashAnnotation(secrets.hubTls) }, {
+            automountServiceAccountToken: false,
+            securityContext: { runAsNonRoot: true, runAsUser: NOBODY, runAsGroup: NOBODY, fsGroup: NOBODY, seccompProfile: { type: "RuntimeDefault" } },
+            containers: [
+                {
+                    name: "prometheus",
+                    image: monitoringImage("prometheus", versions),
+                    args: [
+                        `--config.file=${CONFIG_DIR}/config/prometheus.yml`,
+                        "--storage.tsdb.path=/prometheus",
+                        `--storage.tsdb.retention.time=${HUB_RETENTION.time}`,
+                        `--storage.tsdb.retention.size=${HUB_RETENTION.size}`,
+                        "--web.enable-remote-write-receiver",
+                        `--web.config.file=${HUB_WEB_CONFIG_FILE}`,
+                        `--web.listen-address=:${PROMETHEUS_PORT}`,
+                    ],
+                    env: [{ name: "GOMEMLIMIT", value: goMemLimit(hubResources) }],
+                    ports: [{ name: "https", containerPort: PROMETHEUS_PORT }],
+                    resources: hubResources,
+                    // Every HTTP endpoint needs TLS and basic auth, so the kubelet probes the socket.
+                    livenessProbe: { tcpSocket: { port: PROMETHEUS_PORT }, periodSeconds: 30, failureThreshold: 4 },
+                    readinessProbe: { tcpSocket: { port: PROMETHEUS_PORT }, periodSeconds: 10 },
+                    securityContext: restricted(NOBODY),
+                    volumeMounts: [
+                        { name: "config", mountPath: `${CONFIG_DIR}/config`, readOnly: true },
+                        { name: "rules", mountPath: HUB_RULES_DIR, readOnly: true },
+                        { name: "auth", mountPath: webDir, readOnly: true },
+                        { name: "tls", mountPath: dirOf(HUB_TLS_CERT_FILE), readOnly: true },
+                        { name: "region-ca", mountPath: dirOf(REGION_CA_FILE), readOnly: true },
+                        { name: "data", mountPath: "/prometheus" },
+                    ],
                 },
-            },
-        },
+            ],
+            volumes: [
+                { name: "config", configMap: { name: `${HUB_PROMETHEUS_NAME}-config` } },
+                { name: "rules", configMap: { name: `${HUB_PROMETHEUS_NAME}-rules` } },
+                { name: "auth", secret: { secretName: HUB_SECRET, defaultMode: 0o440 } },
+                // Owner and group (fsGroup) only: the key is never world-readable.
+                { name: "tls", secret: { secretName: HUB_TLS_SECRET, defaultMode: 0o440 } },
+                { name: "region-ca", configMap: { name: REGION_CA_CONFIGMAP, defaultMode: 0o444 } },
+                { name: "data", persistentVolumeClaim: { claimName: `${HUB_PROMETHEUS_NAME}-data` } },
+            ],
+        }),
         nodePortService(HUB_PROMETHEUS_NAME, promLabels, PROMETHEUS_PORT, HUB_REMOTE_WRITE_NODE_PORT),
-        {
-            apiVersion: "v1",
-            kind: "Secret",
-            metadata: { name: GRAFANA_SECRET, namespace: NS, labels: grafanaLabels },
-            type: "Opaque",
-            stringData: { "admin-password": secrets.grafanaAdminPassword, "reader-password": secrets.readerPassword },
-        },
-        {
-            apiVersion: "v1",
-            kind: "ConfigMap",
-            metadata: { name: `${GRAFANA_NAME}-provisioning`, namespace: NS, labels: grafanaLabels },
-            data: { "datasources.yml": datasourcesYaml, "dashboards.yml": providersYaml },
-        },
-        { apiVersion: "v1", kind: "ConfigMap", metadata: { name: `${GRAFANA_NAME}-dashboards`, namespace: NS, labels: grafanaLabels }, data: dashboardData },
-        {
-            apiVersion: "apps/v1",
-            kind: "Deployment",
-            metadata: { name: GRAFANA_NAME, namespace: NS, labels: grafanaLabels },
-            spec: {
-                replicas: 1,
-                strategy: { type: "Recreate" },
-                selector: { matchLabels: { "app.kubernetes.io/name": GRAFANA_NAME } },
-                template: {
-                    metadata: {
-                        labels: grafanaLabels,
-                        annotations: { [CONFIG_CHECKSUM_ANNOTATION]: configChecksum(datasourcesYaml + providersYaml + JSON.stringify(dashboardData)) },
-                    },
-                    spec: {
-                        automountServiceAccountToken: false,
-                        securityContext: { runAsNonRoot: true, runAsUser: GRAFANA_UID, runAsGroup: GRAFANA_UID, fsGroup: GRAFANA_UID, seccompProfile: { type: "RuntimeDefault" } },
-                        containers: [
-                            {
-                                name: GRAFANA_NAME,
-                                image: monitoringImage("grafana", versions),
-                                env: [
-                                    { name: "GF_SECURITY_ADMIN_USER", value: "admin" },
-                                    { name: "GF_SECURITY_ADMIN_PASSWORD", valueFrom: { secretKeyRef: { name: GRAFANA_SECRET, key: "admin-password" } } },
-                                    { name: READER_PASSWORD_ENV, valueFrom: { secretKeyRef: { name: GRAFANA_SECRET, key: "reader-password" } } },
-                                    { name: "GF_USERS_ALLOW_SIGN_UP", value: "false" },
-                                    // Logs to stdout only: the root filesystem is read-only.
-                                    { name: "GF_LOG_MODE", value: "console" },
-                                    { name: "GF_AUTH_ANONYMOUS_ENABLED", value: "false" },
-                                    // Air-gapped sites: no phoning home.
-                                    { name: "GF_ANALYTICS_REPORTING_ENABLED", value: "false" },
-                                    { name: "GF_ANALYTICS_CHECK_FOR_UPDATES", value: "false" },
-                                    { name: "GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES", value: "false" },
-                                    { name: "GF_NEWS_NEWS_FEED_ENABLED", value: "false" },
-                                    { name: "GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH", value: `${GRAFANA_DASHBOARD_DIR}/edge-estate-overview.json` },
-                                ],
-                                ports: [{ name: "http", containerPort: GRAFANA_PORT }],
-                                resources: grafanaResources,
-                                livenessProbe: { httpGet: { path: "/api/health", port: GRAFANA_PORT }, periodSeconds: 30, failureThreshold: 4 },
-                                readinessProbe: { httpGet: { path: "/api/health", port: GRAFANA_PORT }, periodSeconds: 10 },
-                                securityContext: restricted(GRAFANA_UID),
-                                volumeMounts: [
-                                    { name: "data", mountPath: "/var/lib/grafana" },
-                                    { name: "tmp", mountPath: "/tmp" },
-                                    { name: "provisioning", mountPath: "/etc/grafana/provisioning", readOnly: true },
-                                    { name: "dashboards", mountPath: GRAFANA_DASHBOARD_DIR, readOnly: true },
-                                ],
-                            },
+        secret(GRAFANA_SECRET, grafanaLabels, { "admin-password": secrets.grafanaAdminPassword, "reader-password": secrets.readerPassword }),
+        tlsSecret(GRAFANA_TLS_SECRET, grafanaLabels, secrets.grafanaTls),
+        configMap(`${GRAFANA_NAME}-provisioning`, grafanaLabels, { "datasources.yml": datasourcesYaml, "dashboards.yml": providersYaml }),
+        configMap(`${GRAFANA_NAME}-dashboards`, grafanaLabels, dashboardData),
+        singletonDeployment(
+            GRAFANA_NAME,
+            grafanaLabels,
+            { [CONFIG_CHECKSUM_ANNOTATION]: configChecksum(datasourcesYaml + providersYaml + JSON.stringify(dashboardData)), ...certHashAnnotation(secrets.grafanaTls) },
+            {
+                automountServiceAccountToken: false,
+                securityContext: { runAsNonRoot: true, runAsUser: GRAFANA_UID, runAsGroup: GRAFANA_UID, fsGroup: GRAFANA_UID, seccompProfile: { type: "RuntimeDefault" } },
+                containers: [
+                    {
+                        name: GRAFANA_NAME,
+                        image: monitoringImage("grafana", versions),
+                        env: [
+                            { name: "GF_SECURITY_ADMIN_USER", value: "admin" },
+                            { name: "GF_SECURITY_ADMIN_PASSWORD", valueFrom: { secretKeyRef: { name: GRAFANA_SECRET, key: "admin-password" } } },
+                            { name: READER_PASSWORD_ENV, valueFrom: { secretKeyRef: { name: GRAFANA_SECRET, key: "reader-password" } } },
+                            { name: REGION_CA_ENV, valueFrom: { configMapKeyRef: { name: REGION_CA_CONFIGMAP, key: REGION_CA_KEY } } },
+                            // HTTPS only, with the certificate from the region CA ([server] of grafana.ini).
+                            { name: "GF_SERVER_PROTOCOL", value: "https" },
+                            { name: "GF_SERVER_CERT_FILE", value: `${GRAFANA_TLS_DIR}/tls.crt` },
+                            { name: "GF_SERVER_CERT_KEY", value: `${GRAFANA_TLS_DIR}/tls.key` },
+                            { name: "GF_SERVER_MIN_TLS_VERSION", value: "TLS1.2" },
+                            { name: "GF_USERS_ALLOW_SIGN_UP", value: "false" },
+                            // Logs to stdout only: the root filesystem is read-only.
+                            { name: "GF_LOG_MODE", value: "console" },
+                            { name: "GF_AUTH_ANONYMOUS_ENABLED", value: "false" },
+                            // Air-gapped sites: no phoning home.
+                            { name: "GF_ANALYTICS_REPORTING_ENABLED", value: "false" },
+                            { name: "GF_ANALYTICS_CHECK_FOR_UPDATES", value: "false" },
+                            { name: "GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES", value: "false" },
+                            { name: "GF_NEWS_NEWS_FEED_ENABLED", value: "false" },
+                            { name: "GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH", value: `${GRAFANA_DASHBOARD_DIR}/edge-estate-overview.json` },
                         ],
-                        volumes: [
-                            // Dashboards, datasource and admin come from provisioning: Grafana's own database is disposable.
-                            { name: "data", emptyDir: { sizeLimit: "512Mi" } },
-                            { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
-                            {
-                                name: "provisioning",
-                                configMap: {
-                                    name: `${GRAFANA_NAME}-provisioning`,
-                                    items: [
-                                        { key: "datasources.yml", path: "datasources/datasources.yml" },
-                                        { key: "dashboards.yml", path: "dashboards/dashboards.yml" },
-                                    ],
-                                },
-                            },
-                            { name: "dashboards", configMap: { name: `${GRAFANA_NAME}-dashboards` } },
+                        ports: [{ name: "https", containerPort: GRAFANA_PORT }],
+                        resources: grafanaResources,
+                        livenessProbe: { httpGet: { path: "/api/health", port: GRAFANA_PORT, scheme: "HTTPS" }, periodSeconds: 30, failureThreshold: 4 },
+                        readinessProbe: { httpGet: { path: "/api/health", port: GRAFANA_PORT, scheme: "HTTPS" }, periodSeconds: 10 },
+                        securityContext: restricted(GRAFANA_UID),
+                        volumeMounts: [
+                            { name: "data", mountPath: "/var/lib/grafana" },
+                            { name: "tmp", mountPath: "/tmp" },
+                            { name: "provisioning", mountPath: "/etc/grafana/provisioning", readOnly: true },
+                            { name: "dashboards", mountPath: GRAFANA_DASHBOARD_DIR, readOnly: true },
+                            { name: "tls", mountPath: GRAFANA_TLS_DIR, readOnly: true },
                         ],
                     },
-                },
+                ],
+                volumes: [
+                    // Dashboards, datasource and admin come from provisioning: Grafana's own database is disposable.
+                    { name: "data", emptyDir: { sizeLimit: "512Mi" } },
+                    { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+                    {
+                        name: "provisioning",
+                        configMap: {
+                            name: `${GRAFANA_NAME}-provisioning`,
+                            items: [
+                                { key: "datasources.yml", path: "datasources/datasources.yml" },
+                                { key: "dashboards.yml", path: "dashboards/dashboards.yml" },
+                            ],
+                        },
+                    },
+                    { name: "dashboards", configMap: { name: `${GRAFANA_NAME}-dashboards` } },
+                    // Owner and group (fsGroup 472) only: the key is never world-readable.
+                    { name: "tls", secret: { secretName: GRAFANA_TLS_SECRET, defaultMode: 0o440 } },
+                ],
             },
-        },
+        ),
         nodePortService(GRAFANA_NAME, grafanaLabels, GRAFANA_PORT, GRAFANA_NODE_PORT),
     ];
 }

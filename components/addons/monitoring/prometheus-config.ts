@@ -14,6 +14,13 @@ export const REMOTE_WRITE_PASSWORD_FILE = "/etc/prometheus/remote-write/password
 export const HUB_READER_PASSWORD_FILE = "/etc/prometheus/web/reader-password";
 export const HUB_WEB_CONFIG_FILE = "/etc/prometheus/web/web.yml";
 export const HUB_RULES_DIR = "/etc/prometheus/rules";
+/** The region TLS CA certificate (ConfigMap), which every client of the hub pins. */
+export const REGION_CA_FILE = "/etc/prometheus/region-ca/ca.crt";
+/** The hub's server certificate chain and key (Secret of type kubernetes.io/tls). */
+export const HUB_TLS_CERT_FILE = "/etc/prometheus/tls/tls.crt";
+export const HUB_TLS_KEY_FILE = "/etc/prometheus/tls/tls.key";
+/** Oldest TLS version on either side of the hub's listener. */
+export const MIN_TLS_VERSION = "TLS12";
 
 /** Everything kept from the K3s process endpoints: K3s serves one shared registry on each, so keep a short list. */
 export const KEEP_METRICS = {
@@ -28,15 +35,24 @@ export const KEEP_METRICS = {
         "container_network_transmit_bytes_total",
     ],
     probes: ["prober_probe_total"],
-    apiserver: ["apiserver_request_total", "apiserver_current_inflight_requests", "process_resident_memory_bytes", "process_cpu_seconds_total"],
+    apiserver: [
+        "apiserver_request_total",
+        "apiserver_current_inflight_requests",
+        // Requests admitted unchecked because a webhook with failurePolicy Ignore did not answer (Gatekeeper's).
+        "apiserver_admission_webhook_fail_open_count",
+        "process_resident_memory_bytes",
+        "process_cpu_seconds_total",
+    ],
 } as const;
 
 export interface AgentConfigInput {
     region: string;
     siteId: string;
-    /** http(s)://host:port/api/v1/write of the regional hub. */
+    /** https://host:port/api/v1/write of the regional hub. */
     remoteWriteUrl: string;
     remoteWriteUser: string;
+    /** The name the hub's certificate must carry for that URL (its host, without IPv6 brackets). */
+    remoteWriteServerName: string;
     trackingPort: number;
     scrapeInterval?: string;
 }
@@ -132,6 +148,8 @@ export function agentConfig(input: AgentConfigInput): PromConfig {
             {
                 url: input.remoteWriteUrl,
                 basic_auth: { username: input.remoteWriteUser, password_file: REMOTE_WRITE_PASSWORD_FILE },
+                // The hub's certificate must chain to the region CA and name the host dialled; nothing else is trusted.
+                tls_config: { ca_file: REGION_CA_FILE, server_name: input.remoteWriteServerName, min_version: MIN_TLS_VERSION },
                 // Small queues: a site sends a few thousand series; a down hub must not grow the agent past its limit.
                 queue_config: { capacity: 2500, max_shards: 2, min_shards: 1, max_samples_per_send: 1000, batch_send_deadline: "10s" },
             },
@@ -143,6 +161,8 @@ export interface HubConfigInput {
     region: string;
     hubSiteId: string;
     readerUser: string;
+    /** The name on the hub's certificate its self-scrape checks (the in-cluster Service name). */
+    serverName: string;
     evaluationInterval?: string;
 }
 
@@ -156,8 +176,10 @@ export function hubConfig(input: HubConfigInput): PromConfig {
         rule_files: [`${HUB_RULES_DIR}/*.yml`],
         scrape_configs: [
             {
-                // The hub's web endpoints require basic auth, its own /metrics included.
+                // The hub's web endpoints require TLS and basic auth, its own /metrics included.
                 job_name: JOBS.hub,
+                scheme: "https",
+                tls_config: { ca_file: REGION_CA_FILE, server_name: input.serverName, min_version: MIN_TLS_VERSION },
                 basic_auth: { username: input.readerUser, password_file: HUB_READER_PASSWORD_FILE },
                 static_configs: [{ targets: [`localhost:${PROMETHEUS_PORT}`], labels: { site: input.hubSiteId } }],
             },
@@ -172,13 +194,24 @@ export function hubConfig(input: HubConfigInput): PromConfig {
  */
 export const LOCKED_BCRYPT_HASH = "$2b$10$27QCRjq3/Hw7.n/Qy5xXA.pUA/XSEjBEVx5O1pZf.t504KCHxJIAa";
 
-/** Prometheus exporter-toolkit web config: the bcrypt hash of every user allowed on the hub. */
-export function hubWebConfig(users: Record<string, string>): PromConfig {
+export interface WebTlsFiles {
+    certFile: string;
+    keyFile: string;
+}
+
+/**
+ * Prometheus exporter-toolkit web config (`--web.config.file`): the listener serves TLS only (its certificate chain
+ * from the region CA) and every request needs the bcrypt-hashed basic auth of one of `users`.
+ */
+export function hubWebConfig(users: Record<string, string>, tlsFiles: WebTlsFiles = { certFile: HUB_TLS_CERT_FILE, keyFile: HUB_TLS_KEY_FILE }): PromConfig {
     if (Object.keys(users).length === 0) throw new Error("hub web config: no users; an empty basic_auth_users would switch authentication off");
     for (const [user, hash] of Object.entries(users)) {
         if (!/^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/.test(hash)) throw new Error(`hub web config: the password hash of ${user} is not a bcrypt hash`);
     }
-    return { basic_auth_users: users };
+    return {
+        tls_server_config: { cert_file: tlsFiles.certFile, key_file: tlsFiles.keyFile, min_version: MIN_TLS_VERSION },
+        basic_auth_users: users,
+    };
 }
 
 export function renderYaml(doc: unknown, header?: string): string {

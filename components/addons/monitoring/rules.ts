@@ -3,7 +3,8 @@
  * `region` and `site` labels from its agent's external_labels). Thresholds live in ALERT_THRESHOLDS so the
  * rules, the dashboards and docs/monitoring.md quote the same numbers.
  */
-import { BROKER_CONTAINER, JOBS } from "./names";
+import { GATEKEEPER_NAMESPACE } from "../gatekeeper/policy";
+import { BROKER_CONTAINER, GATEKEEPER_WEBHOOK, JOBS } from "./names";
 
 export const ALERT_THRESHOLDS = {
     /** A site is down after this long without a single sample arriving at the hub. */
@@ -14,6 +15,10 @@ export const ALERT_THRESHOLDS = {
     /** The broker is down when its container is gone or its readiness probe has not passed for this long. */
     brokerProbeWindow: "3m",
     brokerDownFor: "2m",
+    /** Gatekeeper's one webhook replica: down like the broker, or any request the API server admitted unchecked. */
+    gatekeeperProbeWindow: "3m",
+    gatekeeperDownFor: "2m",
+    gatekeeperFailOpenWindow: "5m",
     /** Near budget: usage above this fraction of the container's limit (or of the host's memory). */
     nearBudgetRatio: 0.85,
     nearBudgetFor: "10m",
@@ -40,6 +45,24 @@ export interface RuleGroup {
 }
 
 const ctr = `container!="", container!="POD"`;
+
+/**
+ * A site's workload is down while its kubelet reports: the container (cAdvisor, `selector`) is not there, or its
+ * readiness probe (kubelet probe metrics, same selector) has not passed once in `window`.
+ */
+function workloadDownExpr(selector: string, window: string): string[] {
+    return [
+        `(`,
+        `  group by (region, site) (up{job="${JOBS.kubelet}"} == 1)`,
+        `  unless on (region, site)`,
+        `  group by (region, site) (container_memory_working_set_bytes{job="${JOBS.cadvisor}", ${selector}})`,
+        `)`,
+        `or`,
+        `(`,
+        `  sum by (region, site) (increase(prober_probe_total{job="${JOBS.probes}", ${selector}, probe_type="Readiness", result="successful"}[${window}])) == 0`,
+        `)`,
+    ];
+}
 const byContainer = "region, site, namespace, pod, container";
 
 export function siteDownRules(region: string, siteIds: string[]): AlertRule[] {
@@ -113,22 +136,37 @@ export function alertRuleGroups(region: string, siteIds: string[]): RuleGroup[] 
             rules: [
                 {
                     alert: "BrokerDown",
-                    expr: [
-                        `(`,
-                        `  group by (region, site) (up{job="${JOBS.kubelet}"} == 1)`,
-                        `  unless on (region, site)`,
-                        `  group by (region, site) (container_memory_working_set_bytes{job="${JOBS.cadvisor}", container="${BROKER_CONTAINER}"})`,
-                        `)`,
-                        `or`,
-                        `(`,
-                        `  sum by (region, site) (increase(prober_probe_total{job="${JOBS.probes}", container="${BROKER_CONTAINER}", probe_type="Readiness", result="successful"}[${t.brokerProbeWindow}])) == 0`,
-                        `)`,
-                    ].join("\n"),
+                    expr: workloadDownExpr(`container="${BROKER_CONTAINER}"`, t.brokerProbeWindow).join("\n"),
                     for: t.brokerDownFor,
                     labels: { severity: "critical" },
                     annotations: {
                         summary: "MQTT broker down on site {{ $labels.site }}",
                         description: `The ${BROKER_CONTAINER} container is not running, or its readiness probe has not passed for ${t.brokerProbeWindow}, while the site's kubelet reports.`,
+                    },
+                },
+            ],
+        },
+        {
+            // Gatekeeper fails open (README, "Least privilege"): while its webhook is down everything is admitted
+            // unchecked, so that window is an alert, not a silence.
+            name: "edge-gatekeeper",
+            rules: [
+                {
+                    alert: "GatekeeperWebhookDown",
+                    expr: [
+                        ...workloadDownExpr(`namespace="${GATEKEEPER_NAMESPACE}", pod=~"${GATEKEEPER_WEBHOOK.podPattern}", container="${GATEKEEPER_WEBHOOK.container}"`, t.gatekeeperProbeWindow),
+                        `or`,
+                        `(`,
+                        `  sum by (region, site) (increase(apiserver_admission_webhook_fail_open_count{job="${JOBS.apiserver}", name=~"${GATEKEEPER_WEBHOOK.webhookPattern}"}[${t.gatekeeperFailOpenWindow}])) > 0`,
+                        `)`,
+                    ].join("\n"),
+                    for: t.gatekeeperDownFor,
+                    labels: { severity: "critical" },
+                    annotations: {
+                        summary: "Gatekeeper admission webhook down on site {{ $labels.site }}: objects are admitted unchecked",
+                        description:
+                            `The Gatekeeper controller (${GATEKEEPER_WEBHOOK.container} container) is not running, its readiness probe has not passed for ${t.gatekeeperProbeWindow}, ` +
+                            `or the API server admitted requests without the webhook (fail open) in the last ${t.gatekeeperFailOpenWindow}. Gatekeeper's audit reports what was admitted meanwhile.`,
                     },
                 },
             ],

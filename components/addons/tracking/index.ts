@@ -11,7 +11,7 @@ import { trackingImagePushName } from "../../naming";
 import { componentBudget, type SitePlan } from "../../plan";
 import { SiteAddon, type SiteAddonArgs } from "../addon";
 import { LOCAL_IMAGE_REPOSITORY, localImageRef, type OciArchiveInfo } from "./image";
-import { buildTrackingObjects } from "./objects";
+import { buildTrackingObjects, TRACKING_HOST_DATA_DIR, TRACKING_UID } from "./objects";
 
 /** Where the archive lands on a host: root writes into the root-only state dir; sudo users land in /tmp and the step moves it. */
 export function remoteArchivePath(host: HostConfig, image: OciArchiveInfo): string {
@@ -36,11 +36,22 @@ export function trackingHostSteps(plan: SitePlan, host: HostConfig, image: OciAr
     ];
 }
 
+/** Every host prepares the tracking data directory for the non-root uid the pod runs as (before the pod lands). */
+export function trackingDataDirStep(): ExtraHostStep {
+    return {
+        name: "tracking-data-dir",
+        file: "tracking-data-dir.sh",
+        env: { TRACKING_DATA_DIR: TRACKING_HOST_DATA_DIR, TRACKING_UID: String(TRACKING_UID), TRACKING_GID: String(TRACKING_UID) },
+        triggers: [],
+        timeout: "2m",
+    };
+}
+
 export interface TrackingArgs extends SiteAddonArgs {
     namespace: string;
     /** The archive the estate inspected once; undefined with `tracking.registryImage`. */
     archive: OciArchiveInfo | undefined;
-    /** The hosts' import steps (from `trackingHostSteps`), which the Deployment waits for. */
+    /** The hosts' import and data-directory steps, which the Deployment waits for. */
     imports: pulumi.Resource[];
     mqttCredentialsSecret: string;
     /** The broker Service (its service-link variables must exist before the first tracking pod starts). */

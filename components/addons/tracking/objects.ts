@@ -14,6 +14,12 @@ export const TRACKING_NAME = "tracking";
 /** DATA_DIR inside the container, backed by a directory on the node. */
 export const TRACKING_DATA_DIR = "/data";
 export const TRACKING_HOST_DATA_DIR = `${EDGE_STATE_DIR}/tracking`;
+/**
+ * The fixed non-root uid/gid the tracking container runs as. The host step `tracking-data-dir`
+ * (scripts/remote/tracking-data-dir.sh) gives TRACKING_HOST_DATA_DIR to it (mode 0700) before the pod lands; the
+ * image needs nothing else (its /app.wasm is 0555 and /config.json 0444, owned by root).
+ */
+export const TRACKING_UID = 10001;
 
 export interface TrackingObjectsInput {
     site: SiteConfig;
@@ -65,6 +71,7 @@ export function buildTrackingObjects(input: TrackingObjectsInput): KubeObject[] 
                         },
                     },
                     terminationGracePeriodSeconds: 10,
+                    securityContext: { runAsNonRoot: true, runAsUser: TRACKING_UID, runAsGroup: TRACKING_UID, fsGroup: TRACKING_UID, seccompProfile: { type: "RuntimeDefault" } },
                     containers: [
                         {
                             name: TRACKING_NAME,
@@ -93,16 +100,25 @@ export function buildTrackingObjects(input: TrackingObjectsInput): KubeObject[] 
                             startupProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 1, failureThreshold: 30 },
                             livenessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
                             readinessProbe: { httpGet: { path: "/readyz", port: "http" }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2 },
-                            // Read-only root and the runtime's default seccomp profile. Not runAsNonRoot: the durable
-                            // event log is a hostPath the kubelet creates root-owned (DirectoryOrCreate), which a
-                            // non-root user could not write; that needs a host step creating it for a fixed uid first.
-                            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } },
+                            // Non-root (TRACKING_UID), read-only root, the runtime's default seccomp profile; the only
+                            // writable place is the data directory the host step prepared for that uid.
+                            securityContext: {
+                                runAsNonRoot: true,
+                                runAsUser: TRACKING_UID,
+                                runAsGroup: TRACKING_UID,
+                                allowPrivilegeEscalation: false,
+                                readOnlyRootFilesystem: true,
+                                capabilities: { drop: ["ALL"] },
+                                seccompProfile: { type: "RuntimeDefault" },
+                            },
                             volumeMounts: [{ name: "data", mountPath: TRACKING_DATA_DIR }],
                         },
                     ],
                     volumes: [
                         // Per node: the one replica on this node keeps its durable event log here across restarts.
-                        { name: "data", hostPath: { path: TRACKING_HOST_DATA_DIR, type: "DirectoryOrCreate" } },
+                        // `Directory`, not DirectoryOrCreate: the host step made it for TRACKING_UID; if it has not
+                        // run, the pod fails to start loudly instead of getting a root-owned directory it cannot write.
+                        { name: "data", hostPath: { path: TRACKING_HOST_DATA_DIR, type: "Directory" } },
                     ],
                 },
             },

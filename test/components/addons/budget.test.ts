@@ -31,8 +31,8 @@ function deployedTotals(site: SiteConfig) {
             mqttCredentialsSecret: "s",
         }),
         ...buildBrokerObjects({ site, namespace: "edge-system", mosquittoVersion: "2.0.18", resources: config.budget.components.broker, pinnedHostId: "srv-a", passwordFile: "", credentials: {} }),
-        ...siteMonitoringObjects(planSite(config, site), "pw"),
-        ...(site.id === config.monitoring.hubSite ? hubMonitoringObjects(config, config.versions, { webConfigYaml: "", readerPassword: "r", grafanaAdminPassword: "g" }) : []),
+        ...siteMonitoringObjects(planSite(config, site), "pw", "ca"),
+        ...(site.id === config.monitoring.hubSite ? hubMonitoringObjects(config, config.versions, { webConfigYaml: "", readerPassword: "r", grafanaAdminPassword: "g", hubTls: { chainPem: "c", keyPem: "k" }, grafanaTls: { chainPem: "c", keyPem: "k" } }) : []),
     ];
     const t = { cpuRequest: 0, memoryRequest: 0, cpuLimit: 0, memoryLimit: 0 };
     const add = (n: number, r: any) => {

@@ -4,7 +4,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadStackFile } from "../../../components/config/load";
-import { ConfigError, versionsForSite } from "../../../components/config/validate";
+import { ConfigError } from "../../../components/config/validate";
+import { versionsForSite } from "../../../components/plan";
 
 const BROKEN = path.join(__dirname, "..", "..", "fixtures", "stacks", "broken");
 const root = path.join(__dirname, "..", "..", "..");

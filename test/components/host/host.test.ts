@@ -27,6 +27,7 @@ describe("EdgeHost (air-gapped cn-south, agent sz-nanshan.wrk-a)", () => {
             "Command 04-k3s-install",
             "Command 05-verify-wasm",
             "Command 06-import-image",
+            "Command 07-tracking-data-dir",
         ]);
         const pushes = children.filter((c) => c.startsWith("CopyToRemote")).map((c) => c.slice("CopyToRemote ".length));
         expect(pushes).toContain("push-tracking-image");
@@ -39,7 +40,9 @@ describe("EdgeHost (air-gapped cn-south, agent sz-nanshan.wrk-a)", () => {
     it("aliases what moved from the site (probe, image push and import) to the site, and nothing else", () => {
         const site = all.find((r) => r.type === "edge-estate:index:Site" && r.name === "sz-nanshan")!;
         const aliased = all.filter((r) => r.name.startsWith("sz-nanshan.wrk-a.") && r.aliases.length > 0).map((r) => r.name);
-        expect(aliased.sort()).toEqual(["sz-nanshan.wrk-a.06-import-image", "sz-nanshan.wrk-a.probe", "sz-nanshan.wrk-a.push-tracking-image"]);
+        // Every extra step carries the alias (EdgeHost gives it to all of them); on the data-directory step, which
+        // never lived under the site, it matches nothing and is inert.
+        expect(aliased.sort()).toEqual(["sz-nanshan.wrk-a.06-import-image", "sz-nanshan.wrk-a.07-tracking-data-dir", "sz-nanshan.wrk-a.probe", "sz-nanshan.wrk-a.push-tracking-image"]);
         for (const name of aliased) expect(byName(name).aliases).toEqual([{ name: "", type: "", stack: "", project: "", parentUrn: site.urn, noParent: false }]);
     });
 });

@@ -2,6 +2,10 @@
 // registered (secret key, additionalSecretOutputs). The SSH side runs against real sshd hosts in
 // test/integration/host-probe.test.ts.
 import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import { createRequire } from "node:module";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import {
@@ -15,6 +19,8 @@ import {
     nextProbeState,
     parseHostFacts,
 } from "../../../components/host/probe";
+import { validateEstateConfig } from "../../../components/config/validate";
+import { registerUnderMocks } from "./probe-mocks";
 
 const INPUTS: HostProbeInputs = {
     siteId: "sh-pudong",
@@ -191,4 +197,47 @@ describe("HostProbe registration", () => {
         expect(await pulumi.isSecret(reg.inputs.privateKey)).toBe(true);
         expect(await pulumi.isSecret(pulumi.output(reg.inputs.address))).toBe(false);
     });
+});
+
+describe("the provider as the state holds it", () => {
+    // What `pulumi refresh` runs is the closure-serialized copy in the probe's `__provider` input, loaded by the
+    // dynamic-provider host with require-from-string; its `check` must apply the config grammar's host-key rule.
+    it("the serialized copy from the program under mocks checks host keys with the config grammar", async () => {
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "probe-serialized-"));
+        try {
+            execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "srv-a", "-f", path.join(tmp, "ed")]);
+            execFileSync("ssh-keygen", ["-q", "-t", "ecdsa", "-N", "", "-f", path.join(tmp, "ec")]);
+            const edLine = fs.readFileSync(path.join(tmp, "ed.pub"), "utf8").trim();
+            const ecLine = fs.readFileSync(path.join(tmp, "ec.pub"), "utf8").trim();
+            const ecBlob = ecLine.split(" ")[1];
+            const hosts = [
+                { id: "srv-a", address: "10.20.1.11", role: "server", hostKey: edLine },
+                { id: "wrk-a", address: "10.20.1.12", role: "agent", hostKey: ecLine },
+            ];
+            const config = validateEstateConfig(
+                { region: "cn-east", monitoring: { hubSite: "sh-pudong" }, sites: [{ id: "sh-pudong", city: "上海浦东", wave: 0, hosts }] },
+                { sshPrivateKeyPresent: true, requirePins: false },
+            );
+            const registered = await registerUnderMocks(config);
+            const probe = registered.find((r) => r.type === HOST_PROBE_TYPE && r.name === "sh-pudong.srv-a.probe")!;
+            const text: string = probe.inputs.__provider;
+            expect(text).toContain("parseHostKey");
+            const requireFromString = createRequire(require.resolve("@pulumi/pulumi/package.json"))("require-from-string");
+            const loaded = requireFromString(text).handler() as typeof hostProbeProvider;
+            const inputs: Record<string, unknown> = { ...probe.inputs, privateKey: "" };
+            delete inputs.__provider;
+            // The pinned key as registered: `<type> <base64>` (comment dropped) passes.
+            expect(inputs.hostKey).toBe(edLine.split(" ").slice(0, 2).join(" "));
+            expect((await loaded.check!({}, inputs)).failures).toEqual([]);
+            const failures = async (hostKey: string) => (await loaded.check!({}, { ...inputs, hostKey })).failures;
+            // The type header alone, without the key's 32 bytes (the old pattern accepted this too).
+            expect(await failures("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5")).toEqual([{ property: "hostKey", reason: "is not an OpenSSH public key: an ed25519 key is 32 bytes" }]);
+            // Well-formed base64 of an ECDSA key labelled ed25519: the old pattern accepted it.
+            expect(await failures(`ssh-ed25519 ${ecBlob}`)).toEqual([
+                { property: "hostKey", reason: 'is not an OpenSSH public key: the key data is a "ecdsa-sha2-nistp256" key, not ssh-ed25519' },
+            ]);
+        } finally {
+            fs.rmSync(tmp, { recursive: true, force: true });
+        }
+    }, 60_000);
 });

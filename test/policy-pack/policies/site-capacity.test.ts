@@ -1,8 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { loadStackFile } from "../../../components/config/load";
-import { planSite } from "../../../components/plan";
-import { siteFoundationObjects } from "../../../components/site/objects";
-import { parseSiteInfoHosts, siteCapacityPolicy, SITE_INFO_NAME, SITE_INFO_NAMESPACE } from "../../../policy-pack/policies/site-capacity";
+import { siteCapacityPolicy } from "../../../policy-pack/policies/site-capacity";
 import { container, runStackPolicy, TYPE_OF, UNKNOWN_ARRAY, UNKNOWN_NUMBER, UNKNOWN_OBJECT, UNKNOWN_STRING, workload, type StackResource } from "../helpers";
 import type { WorkloadKind } from "../../../policy-pack/workloads";
 
@@ -19,7 +16,7 @@ function siteInfo(site: string, hosts: string): StackResource {
     return {
         type: "kubernetes:core/v1:ConfigMap",
         name: `${site}-configmap-edge-system-edge-site-info`,
-        props: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: SITE_INFO_NAME, namespace: SITE_INFO_NAMESPACE }, data: { site, hosts } },
+        props: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "edge-site-info", namespace: "edge-system" }, data: { site, hosts } },
         provider: { name: `${site}-k8s` },
     };
 }
@@ -147,17 +144,6 @@ describe("site-capacity", () => {
         const v = run([unknownReplicas, unknownRes, unknownList, unknownName, onSite("p", "StatefulSet", "big", "800m", { replicas: 2 })]);
         expect(v).toHaveLength(1);
         expect(v[0]).toContain("CPU requests 1610m (at least: some values are not known yet) exceed the allocatable 1500m");
-    });
-
-    it("the program's own edge-site-info ConfigMap still lists host roles (for on-call tooling; the pack does not read it)", () => {
-        const { config } = loadStackFile("Pulumi.prod.yaml");
-        for (const site of config.sites) {
-            const cm = siteFoundationObjects(planSite(config, site)).find((o) => o.kind === "ConfigMap" && o.metadata.name === SITE_INFO_NAME);
-            expect(cm?.metadata.namespace).toBe(SITE_INFO_NAMESPACE);
-            const hosts = parseSiteInfoHosts((cm as unknown as { data: Record<string, string> }).data.hosts);
-            expect(hosts).toEqual({ servers: site.hosts.filter((h) => h.role === "server").length, agents: site.hosts.filter((h) => h.role === "agent").length });
-        }
-        expect(parseSiteInfoHosts("a:server,b:controller")).toBeUndefined();
     });
 
     it("counts what a container can really take: request, but at least limit / maxLimitRequestRatio (default 10)", () => {

@@ -5,12 +5,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { HOST_PROBE_TYPE } from "../../../components/host/probe";
-import { analyse, type ExportResource, type HostReport, hostUrns, main, parseStackExport, PROBE_TYPE, renderSummary, unknownHostMessage } from "../../../scripts/oncall/summarise";
+import { analyse, type ExportResource, type HostReport, hostUrns, main, parseStackExport, renderSummary, unknownHostMessage } from "../../../scripts/oncall/summarise";
 
 const FIXTURE = path.join(__dirname, "fixtures", "stack-export.json");
 const text = fs.readFileSync(FIXTURE, "utf8");
 const resources = () => parseStackExport(text, "fixture") as ExportResource[];
-const probeOf = (rs: ExportResource[], site: string, host: string) => rs.find((r) => r.type === PROBE_TYPE && r.urn.endsWith(`::${site}.${host}.probe`))!;
+const probeOf = (rs: ExportResource[], site: string, host: string) => rs.find((r) => r.type === HOST_PROBE_TYPE && r.urn.endsWith(`::${site}.${host}.probe`))!;
 
 function run(argv: string[]) {
     let out = "";
@@ -20,8 +20,10 @@ function run(argv: string[]) {
 }
 
 describe("on-call summary", () => {
-    it("uses the probe's resource type", () => {
-        expect(PROBE_TYPE).toBe(HOST_PROBE_TYPE);
+    it("reads the probes by the type the recorded export holds them under", () => {
+        // The type is part of every probe's URN in deployed state; the export was recorded from real probes.
+        expect(HOST_PROBE_TYPE).toBe("pulumi-nodejs:dynamic:HostProbe");
+        expect(resources().filter((r) => r.type === HOST_PROBE_TYPE).length).toBe(3);
     });
 
     it("classifies the recorded hosts: down, re-imaged (pending), drifted", () => {
@@ -80,7 +82,7 @@ describe("on-call summary", () => {
     });
 
     it("lists hosts whose steps exist but that have no probe yet", () => {
-        const rs = resources().filter((r) => !(r.type === PROBE_TYPE && r.urn.endsWith("::sh-pudong.wrk-a.probe")));
+        const rs = resources().filter((r) => !(r.type === HOST_PROBE_TYPE && r.urn.endsWith("::sh-pudong.wrk-a.probe")));
         const s = analyse(rs);
         expect(s.unprobedHosts).toEqual(["sh-pudong/wrk-a"]);
         expect(renderSummary(s, "x")).toContain("Hosts without a probe (run pulumi up once to add them): sh-pudong/wrk-a");

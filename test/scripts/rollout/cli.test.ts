@@ -45,7 +45,7 @@ describe("npm run rollout -- --dry-run", () => {
         }
         // The gate's Prometheus defaults to the hub site's first server on the receiver's NodePort.
         const hub = sites.find((s) => s.id === (yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8")) as any).config["edge-estate:monitoring"].hubSite)!;
-        expect(r.stdout).toContain(`health gate on http://${(hub.hosts[0] as any).address}:30990`);
+        expect(r.stdout).toContain(`health gate on https://${(hub.hosts[0] as any).address}:30990`);
     });
 
     it("works without --versions (the plan of the stack as it is)", () => {

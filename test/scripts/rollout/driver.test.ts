@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_VERSIONS } from "../../../components/config/defaults";
 import type { EstateConfig, Versions } from "../../../components/config/types";
-import { versionsForSite } from "../../../components/config/validate";
+import { versionsForSite } from "../../../components/plan";
 import type { RawEstateConfig } from "../../../components/config/validate";
 import { evaluateRecordedResources } from "../../../policy-pack/offline";
 import { configFromRaw, type PreviewOutcome, type RolloutStack, runRollout } from "../../../scripts/rollout/driver";

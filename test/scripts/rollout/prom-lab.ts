@@ -1,7 +1,7 @@
 /**
  * A real Prometheus (Debian's binary) for the rollout tests, scraping a test exporter that serves, per site, what
  * the hub receives from a site's agent: the agent heartbeat, the tracking service's latency histogram, the
- * kubelet per node, node memory, the broker's container and readiness metrics. Every target carries `region` and
+ * kubelet per node, node memory, the broker's and Gatekeeper's webhook containers and readiness metrics. Every target carries `region` and
  * `site` labels as the agents' external labels do. The project's own alert rules are loaded, with every `for:`
  * cut to 1s in this test copy so an alert can fire within a test.
  *
@@ -74,10 +74,23 @@ export class PromLab {
             lines.push(`tracking_http_request_duration_seconds_bucket{le="+Inf"} ${c.count}`, `tracking_http_request_duration_seconds_count ${c.count}`, `tracking_http_request_duration_seconds_sum ${c.sum}`);
             return `${lines.join("\n")}\n`;
         }
-        if (job === JOBS.cadvisor) return `container_memory_working_set_bytes{container="mosquitto",namespace="edge-broker",pod="mqtt-broker-0"} ${20 * 2 ** 20}\ncontainer_spec_memory_limit_bytes{container="mosquitto",namespace="edge-broker",pod="mqtt-broker-0"} ${128 * 2 ** 20}\n`;
+        // The broker and Gatekeeper's webhook (the controller's manager container) run and pass readiness.
+        const gatekeeper = `container="manager",namespace="gatekeeper-system",pod="gatekeeper-controller-manager-0"`;
+        if (job === JOBS.cadvisor)
+            return [
+                `container_memory_working_set_bytes{container="mosquitto",namespace="edge-broker",pod="mqtt-broker-0"} ${20 * 2 ** 20}`,
+                `container_spec_memory_limit_bytes{container="mosquitto",namespace="edge-broker",pod="mqtt-broker-0"} ${128 * 2 ** 20}`,
+                `container_memory_working_set_bytes{${gatekeeper}} ${120 * 2 ** 20}`,
+                `container_spec_memory_limit_bytes{${gatekeeper}} ${512 * 2 ** 20}`,
+                "",
+            ].join("\n");
         if (job === JOBS.probes) {
             c.probes += 1;
-            return `prober_probe_total{container="mosquitto",namespace="edge-broker",pod="mqtt-broker-0",probe_type="Readiness",result="successful"} ${c.probes}\n`;
+            return [
+                `prober_probe_total{container="mosquitto",namespace="edge-broker",pod="mqtt-broker-0",probe_type="Readiness",result="successful"} ${c.probes}`,
+                `prober_probe_total{${gatekeeper},probe_type="Readiness",result="successful"} ${c.probes}`,
+                "",
+            ].join("\n");
         }
         return undefined;
     }

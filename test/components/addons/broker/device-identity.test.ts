@@ -3,7 +3,7 @@
 // certificates come from the operator CLI (`npm run devices`, scripts/devices.ts); the broker's server
 // certificate is signed by a region TLS CA made here with openssl with the names the program requests
 // (tls.ts; the @pulumi/tls provider is not available here). Every chain is checked with `openssl verify`.
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deviceEventsTopic, TLS_FILES, trackingSubscription } from "../../../../components/addons/broker/config";
 import { run as devices } from "../../../../scripts/devices";
 import { type GeneratedBroker, startGeneratedBroker } from "./generated-broker";
+import { type IssuedCert, makeOpensslCa, type OpensslCa, opensslVerify } from "../../../support/openssl-ca";
 
 const haveMosquitto = !spawnSync("mosquitto", ["-h"]).error;
 if (!haveMosquitto && process.env.CI) throw new Error("device identity tests must run in CI: install mosquitto");
@@ -21,22 +22,13 @@ const PASSWORDS = { tracking: "tr-Xw8s1LqZ0aN3pV7c", device: "dv-4Hk2mQ9rT6yB1uE
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "edge-devices-"));
 const caDir = path.join(work, "device-ca");
 const issued = path.join(work, "issued");
-const regionDir = path.join(work, "region");
 let broker: GeneratedBroker & { tlsPort?: number };
 const clients: MqttClient[] = [];
 const read = (p: string) => fs.readFileSync(p, "utf8");
 const verify = (ca: string, cert: string) => spawnSync("openssl", ["verify", "-CAfile", ca, cert], { encoding: "utf8" });
 
-function regionCaAndServerCert() {
-    fs.mkdirSync(regionDir);
-    const o = (args: string[]) => execFileSync("openssl", args, { cwd: regionDir, stdio: "ignore" });
-    o(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "3650", "-subj", "/O=edge-estate/CN=edge-estate cn-east TLS CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
-    o(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", `/O=edge-estate/CN=mqtt-broker.${SITE}`]);
-    fs.writeFileSync(path.join(regionDir, "ext"), "subjectAltName=IP:127.0.0.1,DNS:mqtt-broker-devices.edge-system.svc\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n");
-    o(["x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "365", "-extfile", "ext", "-out", "server.crt"]);
-    // What the broker serves: its certificate, then the region CA (brokerServerCert's chainPem).
-    return { chain: `${read(path.join(regionDir, "server.crt")).trimEnd()}\n${read(path.join(regionDir, "ca.crt")).trimEnd()}\n`, key: read(path.join(regionDir, "server.key")) };
-}
+let region: OpensslCa;
+let server: IssuedCert;
 
 function connectTls(o: { device?: string; certDir?: string; clientId: string; username?: string; password?: string; noCert?: boolean }): Promise<MqttClient> {
     return new Promise((resolve, reject) => {
@@ -49,7 +41,7 @@ function connectTls(o: { device?: string; certDir?: string; clientId: string; us
             reconnectPeriod: 0,
             connectTimeout: 3000,
             clientId: o.clientId,
-            ca: read(path.join(regionDir, "ca.crt")),
+            ca: region.caPem,
             ...(o.device && !o.noCert ? { cert: read(path.join(dir, `${o.device}.crt`)), key: read(path.join(dir, `${o.device}.key`)) } : {}),
             ...(o.username ? { username: o.username, password: o.password } : {}),
         });
@@ -91,9 +83,10 @@ describe.runIf(haveMosquitto)("device identity on the TLS device listener (real 
         devices(["init", "--dir", rogue, "--region", "elsewhere"]);
         devices(["issue", "--dir", rogue, "--site", SITE, "--device", "dock-09", "--out", path.join(work, "rogue")]);
         devices(["revoke", "--dir", caDir, "--device", "dock-08"]);
-        const server = regionCaAndServerCert();
+        region = makeOpensslCa(path.join(work, "region"), "edge-estate cn-east TLS CA");
+        server = region.issue("server", `mqtt-broker.${SITE}`, ["127.0.0.1", "mqtt-broker-devices.edge-system.svc"]);
         broker = await startGeneratedBroker(SITE, PASSWORDS, {
-            files: { [TLS_FILES.cert]: server.chain, [TLS_FILES.key]: server.key, [TLS_FILES.deviceCa]: read(path.join(caDir, "ca.crt")), [TLS_FILES.crl]: read(path.join(caDir, "crl.pem")) },
+            files: { [TLS_FILES.cert]: server.chainPem, [TLS_FILES.key]: server.keyPem, [TLS_FILES.deviceCa]: read(path.join(caDir, "ca.crt")), [TLS_FILES.crl]: read(path.join(caDir, "crl.pem")) },
         });
         tracking = await connectPlain(broker.port, { clientId: "tracking-0", username: "tracking", password: PASSWORDS.tracking });
         tracking.on("message", (topic, payload) => received.push(`${topic} ${payload}`));
@@ -107,7 +100,7 @@ describe.runIf(haveMosquitto)("device identity on the TLS device listener (real 
     });
 
     it("every certificate chain verifies with openssl (and the revoked one fails against the CRL)", () => {
-        expect(verify(path.join(regionDir, "ca.crt"), path.join(regionDir, "server.crt")).stdout).toContain(": OK");
+        expect(opensslVerify(region.caFile, server.certFile, "127.0.0.1").ok).toBe(true);
         for (const d of ["dock-07", "dock-08"]) expect(verify(path.join(caDir, "ca.crt"), path.join(issued, `${d}.crt`)).stdout).toContain(": OK");
         const withCrl = spawnSync("openssl", ["verify", "-crl_check", "-CAfile", path.join(caDir, "ca.crt"), "-CRLfile", path.join(caDir, "crl.pem"), path.join(issued, "dock-08.crt")], { encoding: "utf8" });
         expect(withCrl.status).not.toBe(0);

@@ -32,7 +32,9 @@ describe("broker TLS wiring under mocks", () => {
             expect(reg.some((r) => r.name === `${site.id}-service-edge-system-mqtt-broker-devices`)).toBe(true);
         }
         const plain = await registerUnderMocks(loadStackFile(path.join(root, "Pulumi.prod.yaml")).config);
-        expect(plain.some((r) => r.type === "tls:index/locallySignedCert:LocallySignedCert")).toBe(false);
+        // Without a device CA no broker certificate; the hub's receiver and Grafana certificates exist either way.
+        const signed = plain.filter((r) => r.type === "tls:index/locallySignedCert:LocallySignedCert").map((r) => r.name).sort();
+        expect(signed).toEqual([`${config.monitoring.hubSite}-grafana-tls`, `${config.monitoring.hubSite}-prometheus-hub-tls`]);
         expect(plain.some((r) => r.name.endsWith("-mqtt-broker-devices"))).toBe(false);
     }, 120_000);
 });

@@ -63,7 +63,7 @@ function ourWorkloads(): KubeObject[] {
             passwordFile: "x",
             credentials: {},
         }),
-        ...siteMonitoringObjects(planSite(config, site), "pw"),
+        ...siteMonitoringObjects(planSite(config, site), "pw", "ca"),
     ];
     return objs.filter((o) => ["Deployment", "DaemonSet", "StatefulSet", "Job", "CronJob", "Pod"].includes(o.kind));
 }

@@ -26,6 +26,8 @@ interface Registered {
     /** Type of the component the resource is registered under. */
     parentType: string | undefined;
     inputs: Record<string, any>;
+    /** Inputs as the engine gets them, secret envelopes kept. */
+    raw: Record<string, any>;
 }
 let registered: Registered[] = [];
 const MONITORING_COMPONENTS = ["edge-estate:addons:Monitoring", "edge-estate:addons:MonitoringHub"];
@@ -41,7 +43,7 @@ beforeAll(async () => {
     });
     // Secret inputs arrive in Pulumi's wire envelope; unwrap them to check the values.
     const typeOf = new Map(all.map((r) => [r.urn, r.type]));
-    registered = all.map((r) => ({ type: r.type, name: r.name, parentType: r.parent ? typeOf.get(r.parent) : undefined, inputs: unwrapSecrets(r.inputs) as Record<string, any> }));
+    registered = all.map((r) => ({ type: r.type, name: r.name, parentType: r.parent ? typeOf.get(r.parent) : undefined, inputs: unwrapSecrets(r.inputs) as Record<string, any>, raw: r.inputs }));
 });
 
 describe("monitoring wiring under mocks", () => {
@@ -102,5 +104,43 @@ describe("monitoring wiring under mocks", () => {
         for (const o of k8sObjects()) {
             for (const c of o.inputs.spec?.template?.spec?.containers ?? []) expect(c.image, o.name).toMatch(/^[a-z0-9./-]+:[\w.-]+@sha256:[a-f0-9]{64}$/);
         }
+    });
+
+    it("the hub's receiver and Grafana get server certificates from the region TLS CA that name what their clients check", () => {
+        const hub = config.monitoring.hubSite;
+        const hubSite = config.sites.find((s) => s.id === hub)!;
+        const regionCa = registered.find((r) => r.type === "tls:index/selfSignedCert:SelfSignedCert" && r.name === `${config.region}-tls-ca`)!;
+        expect(regionCa).toBeDefined();
+        // The mock engine's stand-in certificate of the region CA resource (scripts/synth/run.ts).
+        const caPem = `-----BEGIN CERTIFICATE-----\nsynth-stand-in-${Buffer.from(regionCa.name).toString("base64")}\n-----END CERTIFICATE-----\n`;
+        for (const [name, service] of [["prometheus-hub-tls", "prometheus-hub"], ["grafana-tls", "grafana"]] as const) {
+            const csr = registered.find((r) => r.type === "tls:index/certRequest:CertRequest" && r.name === `${hub}-${name}-csr`)!;
+            const cert = registered.find((r) => r.type === "tls:index/locallySignedCert:LocallySignedCert" && r.name === `${hub}-${name}`)!;
+            expect(csr.parentType, name).toBe("edge-estate:addons:MonitoringHub");
+            // Signed by the region CA, the one the broker certificates use: no second CA.
+            expect(cert.inputs.caCertPem, name).toBe(caPem);
+            expect(cert.inputs.allowedUses).toEqual(["digital_signature", "key_encipherment", "server_auth"]);
+            const names = [...csr.inputs.dnsNames, ...(csr.inputs.ipAddresses ?? [])];
+            for (const h of hubSite.hosts) expect(names, `${name}: ${h.id}`).toContain(h.address);
+            expect(names).toContain(`${service}.edge-monitoring.svc`);
+            // The Secret: the chain (leaf, then the region CA) and the key, which stays secret on the wire.
+            const secretObj = registered.find((r) => r.name === `${hub}-secret-edge-monitoring-${name}`)!;
+            expect(secretObj.inputs.type).toBe("kubernetes.io/tls");
+            expect(secretObj.inputs.stringData["tls.crt"].endsWith(caPem)).toBe(true);
+            expect(secretObj.inputs.stringData["tls.crt"].length).toBeGreaterThan(caPem.length);
+            expect(isSecretEnvelope(secretObj.raw.stringData), name).toBe(true);
+            expect(secretObj.inputs.stringData["tls.key"]).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+        }
+        // Every site's agent checks the hub's certificate for a name the hub's CSR carries.
+        const hubCsr = registered.find((r) => r.name === `${hub}-prometheus-hub-tls-csr`)!;
+        const hubNames = [...hubCsr.inputs.dnsNames, ...(hubCsr.inputs.ipAddresses ?? [])];
+        for (const site of config.sites) {
+            const agent = yaml.load(find(site.id, "ConfigMap", "prometheus-agent-config").data["prometheus.yml"]) as any;
+            expect(agent.remote_write[0].url, site.id).toMatch(/^https:\/\//);
+            expect(hubNames, site.id).toContain(agent.remote_write[0].tls_config.server_name);
+            expect(find(site.id, "ConfigMap", "region-tls-ca").data["ca.crt"], site.id).toBe(caPem);
+        }
+        const web = yaml.load(find(hub, "Secret", "prometheus-hub-auth").stringData["web.yml"]) as any;
+        expect(web.tls_server_config).toEqual({ cert_file: "/etc/prometheus/tls/tls.crt", key_file: "/etc/prometheus/tls/tls.key", min_version: "TLS12" });
     });
 });

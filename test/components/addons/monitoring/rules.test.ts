@@ -156,6 +156,42 @@ function unitTests() {
                 ],
             },
             {
+                name: "GatekeeperWebhookDown: no controller (the audit pod does not count), or the API server failing open, fires; a healthy webhook does not",
+                interval: "1m",
+                input_series: [
+                    ...SITES.map((s) => ({ series: `up{job="kubelet", region="${REGION}", site="${s}", node="${s}-srv-a"}`, values: "1x20" })),
+                    // site-a and site-c: the controller runs and its readiness passes every 10 s.
+                    ...["site-a", "site-c"].flatMap((s) => [
+                        { series: `container_memory_working_set_bytes{job="cadvisor", region="${REGION}", site="${s}", namespace="gatekeeper-system", pod="gatekeeper-controller-manager-7d9f-x2", container="manager"}`, values: `${120 * MiB}x20` },
+                        { series: `prober_probe_total{job="kubelet-probes", region="${REGION}", site="${s}", namespace="gatekeeper-system", pod="gatekeeper-controller-manager-7d9f-x2", container="manager", probe_type="Readiness", result="successful"}`, values: "0+6x20" },
+                    ]),
+                    // site-b: only the audit pod runs (same container name), the controller is gone.
+                    { series: `container_memory_working_set_bytes{job="cadvisor", region="${REGION}", site="site-b", namespace="gatekeeper-system", pod="gatekeeper-audit-5c8b-q7", container="manager"}`, values: `${90 * MiB}x20` },
+                    { series: `prober_probe_total{job="kubelet-probes", region="${REGION}", site="site-b", namespace="gatekeeper-system", pod="gatekeeper-audit-5c8b-q7", container="manager", probe_type="Readiness", result="successful"}`, values: "0+6x20" },
+                    // site-a: the API server's fail-open counter exists and stays 0; site-c: the webhook is unreachable
+                    // (e.g. a broken NetworkPolicy) and requests are admitted unchecked from minute 5.
+                    { series: `apiserver_admission_webhook_fail_open_count{job="apiserver", region="${REGION}", site="site-a", instance="10.0.0.1:6443", name="validation.gatekeeper.sh", type="validating"}`, values: "0x20" },
+                    { series: `apiserver_admission_webhook_fail_open_count{job="apiserver", region="${REGION}", site="site-c", instance="10.0.0.3:6443", name="validation.gatekeeper.sh", type="validating"}`, values: "0x5 1+2x15" },
+                    // Another webhook failing open is not Gatekeeper's.
+                    { series: `apiserver_admission_webhook_fail_open_count{job="apiserver", region="${REGION}", site="site-a", instance="10.0.0.1:6443", name="other.example.com", type="validating"}`, values: "0+5x20" },
+                ],
+                alert_rule_test: [
+                    { eval_time: "1m", alertname: "GatekeeperWebhookDown", exp_alerts: [] },
+                    {
+                        eval_time: "15m",
+                        alertname: "GatekeeperWebhookDown",
+                        exp_alerts: ["site-b", "site-c"].map((site) => ({
+                            exp_labels: { severity: "critical", region: REGION, site },
+                            exp_annotations: {
+                                summary: `Gatekeeper admission webhook down on site ${site}: objects are admitted unchecked`,
+                                description:
+                                    "The Gatekeeper controller (manager container) is not running, its readiness probe has not passed for 3m, or the API server admitted requests without the webhook (fail open) in the last 5m. Gatekeeper's audit reports what was admitted meanwhile.",
+                            },
+                        })),
+                    },
+                ],
+            },
+            {
                 name: "ContainerMemoryNearLimit: 94 % of the limit fires after 10 minutes, 39 % does not, no limit is ignored",
                 interval: "1m",
                 input_series: [
@@ -267,7 +303,7 @@ describe("alert rules", () => {
         writeYaml(path.join(dir, "alerts.yml"), alertRulesFile(REGION, SITES));
         const r = promtool(["check", "rules", "alerts.yml"], dir);
         expect(r.code, r.output).toBe(0);
-        expect(r.output).toContain(`SUCCESS: ${SITES.length + 7} rules found`);
+        expect(r.output).toContain(`SUCCESS: ${SITES.length + 8} rules found`);
     });
 
     it("fire and stay silent as specified in `promtool test rules`", () => {
@@ -284,6 +320,14 @@ describe("alert rules", () => {
         const r2 = runUnitTests(alertRulesFile(REGION, ["site-a", "site-b"]));
         expect(r2.code).toBe(1);
         expect(r2.output).toMatch(/alertname: EdgeSiteDown/);
+        // Dropping the fail-open clause loses the site whose webhook runs but cannot be reached.
+        const noFailOpen = alertRulesFile(REGION, SITES);
+        const gk = noFailOpen.groups.flatMap((g) => g.rules).find((r) => r.alert === "GatekeeperWebhookDown")!;
+        gk.expr = gk.expr.slice(0, gk.expr.lastIndexOf("\nor\n"));
+        expect(JSON.stringify(noFailOpen)).not.toContain("fail_open_count{");
+        const r3 = runUnitTests(noFailOpen);
+        expect(r3.code).toBe(1);
+        expect(r3.output).toMatch(/alertname: GatekeeperWebhookDown/);
     });
 
     it("rejects a PromQL syntax error with the line (promtool check rules can fail)", () => {

@@ -67,7 +67,8 @@ describe("tracking Deployment", () => {
         expect(c.readinessProbe.httpGet.path).toBe("/readyz");
         expect(c.volumeMounts).toEqual([{ name: "data", mountPath: "/data" }]);
         const vol = deploymentOf(build("hz-xihu", 1)).spec.template.spec.volumes[0];
-        expect(vol.hostPath).toEqual({ path: "/var/lib/edge-estate/tracking", type: "DirectoryOrCreate" });
+        // Directory: the host step made it for the pod's uid; the kubelet must never create it root-owned.
+        expect(vol.hostPath).toEqual({ path: "/var/lib/edge-estate/tracking", type: "Directory" });
     });
 
     it("keeps one replica per node (each owns that node's event log) and a drainable PDB", () => {

@@ -1,7 +1,8 @@
 // `npm run synth` end to end, as a user runs it (scripts/synth.ts): layout, redaction, exit codes, and the
 // rendered host scripts checked by shellcheck and bash.
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import { createRequire } from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
@@ -35,6 +36,25 @@ describe("synth --stack prod", () => {
         const cmd = resources.find((r: any) => r.type === "command:remote:Command" && r.name.endsWith("k3s-config"));
         expect(cmd.inputs.connection).toBe("[secret]");
         expect(cmd.inputs.stdin).toBe("[secret]");
+    });
+
+    it("stores host probes whose serialized provider loads and checks host keys with the config grammar", async () => {
+        // synth runs under tsx, whose module wrappers differ from vitest's: this is the copy a tsx run serializes.
+        const resources = JSON.parse(fs.readFileSync(path.join(out, "resources.json"), "utf8"));
+        const probes = resources.filter((r: any) => r.type === "pulumi-nodejs:dynamic:HostProbe");
+        expect(probes.length).toBe(14);
+        const text: string = probes[0].inputs.__provider;
+        // Only the host-key rule travels with the provider, not the rest of the grammar module.
+        expect(text).toContain("parseHostKey");
+        expect(text).not.toContain("parseBaseUrl");
+        const requireFromString = createRequire(require.resolve("@pulumi/pulumi/package.json"))("require-from-string");
+        const provider = requireFromString(text).handler();
+        const key = path.join(tmp, "probe-key");
+        execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
+        const good = fs.readFileSync(`${key}.pub`, "utf8").trim();
+        const check = async (hostKey: string) => (await provider.check({}, { ...probes[0].inputs, privateKey: "", hostKey })).failures;
+        expect(await check(good)).toEqual([]);
+        expect(await check("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5")).toEqual([{ property: "hostKey", reason: "is not an OpenSSH public key: an ed25519 key is 32 bytes" }]);
     });
 
     it("writes each host's steps in order as NN-<step>.sh", () => {

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { afterAll, describe, expect, it } from "vitest";
 
-const root = path.join(__dirname, "..", "..");
+const root = path.join(__dirname, "..", "..", "..");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "synth-reorder-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 

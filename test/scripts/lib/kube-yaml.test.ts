@@ -5,9 +5,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadKubeYaml } from "../../scripts/lib/kube-yaml";
+import { loadKubeYaml } from "../../../scripts/lib/kube-yaml";
 
-const DIR = path.join(__dirname, "policy-check-fixtures", "merge-keys");
+const DIR = path.join(__dirname, "..", "policy-check-fixtures", "merge-keys");
 const FILES = fs.readdirSync(DIR).sort();
 const haveKubectl = spawnSync("kubectl", ["version", "--client"], { encoding: "utf8" }).status === 0;
 if (!haveKubectl && process.env.CI) throw new Error("the kubectl comparison needs kubectl: apt-get install kubernetes-client");

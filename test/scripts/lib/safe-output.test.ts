@@ -5,9 +5,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { OUTPUT_MARKER } from "../../scripts/lib/safe-output";
+import { OUTPUT_MARKER } from "../../../scripts/lib/safe-output";
 
-const root = path.resolve(__dirname, "..", "..");
+const root = path.resolve(__dirname, "..", "..", "..");
 let copy: string;
 const STACK = "test/fixtures/stacks/valid-minimal.yaml";
 
