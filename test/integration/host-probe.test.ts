@@ -123,10 +123,12 @@ describe.skipIf(!RUN)("host probe against real sshd hosts", () => {
         expect(changed.length).toBeGreaterThanOrEqual(6);
         for (const r of changed) expect(r.name, r.urn).toMatch(/^sh-pudong\.srv-a\./);
         const hostCommands = afterRefresh.filter((r) => r.type === "command:remote:Command" && r.parent?.endsWith("edge-estate:index:Host::sh-pudong.srv-a"));
-        // The add-on steps (tracking image import, datastore backups) re-run because the host's last step is replaced (new id).
-        const provisioning = hostCommands.filter((r) => !/-(import-image|datastore-backup)$/.test(r.name));
+        // The add-on steps (tracking image import, datastore backups, tracking data directory) re-run because the
+        // host's last step is replaced (new id).
+        const provisioning = hostCommands.filter((r) => !/-(import-image|datastore-backup|tracking-data-dir)$/.test(r.name));
         const backups = hostCommands.find((r) => r.name.endsWith("-datastore-backup"))!;
         expect(changed).toContain(backups);
+        expect(changed).toContain(hostCommands.find((r) => r.name.endsWith("-tracking-data-dir")));
         expect(provisioning.length).toBeGreaterThanOrEqual(6);
         const imported = hostCommands.find((r) => r.name.endsWith("-import-image"))!;
         expect(changed).toContain(imported);
