@@ -24,7 +24,7 @@ export abstract class SiteAddon extends pulumi.ComponentResource {
 
     constructor(type: string, name: string, opts: pulumi.ComponentResourceOptions & { parent: pulumi.Resource }) {
         super(type, name, {}, opts);
-        this.childOpts = { parent: this, aliases: [{ parent: opts.parent }] };
+        this.childOpts = { parent: this, aliases: [{ parent: opts.parent.urn }] };
     }
 
     /** Registers objects on the site's provider as children of this add-on. */

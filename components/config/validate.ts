@@ -3,7 +3,9 @@
  * `ConfigError` listing every problem, each naming the key and the offending value. Runs before any resource
  * is registered (index.ts and scripts/synth.ts call it first).
  */
+import * as fs from "node:fs";
 import { isIP } from "node:net";
+import * as path from "node:path";
 import { DEFAULT_ARTIFACTS, DEFAULT_BACKUPS, DEFAULT_BUDGET, DEFAULT_HEALTH_GATE, DEFAULT_SSH, DEFAULT_TRACKING, DEFAULT_VERSIONS, PROJECT } from "./defaults";
 import { ARTIFACT_CHECKSUMS as DEFAULT_CHECKSUMS } from "../pins";
 import { laggingVersions } from "../plan";
@@ -54,8 +56,9 @@ export interface ValidateOptions {
     /** The plaintext key when known (synth with a plaintext test stack); `undefined` when encrypted. */
     sshPrivateKeyPlaintext?: string;
     /**
-     * `pulumi up` passes true: an artifact without a pinned sha256 is then an error. Preview and synth pass
-     * false and get the missing pins in `artifacts.unpinned` (reported as warnings); hosts still refuse them.
+     * `pulumi up` passes true: an artifact without a pinned sha256 is then an error, and so is an airgap cache
+     * folder that does not exist. Preview and synth pass false and get the missing pins in `artifacts.unpinned`
+     * (reported as warnings); hosts still refuse them.
      */
     requirePins: boolean;
 }
@@ -501,16 +504,30 @@ function validateArtifacts(c: Collector, raw: unknown, versions: Versions[], req
         need(!!checksums.wasmedgeShim[v.wasmedgeShim]?.[arch], `artifacts.checksums.wasmedgeShim["${v.wasmedgeShim}"].${arch}`, `containerd-shim-wasmedge ${v.wasmedgeShim} on ${arch} hosts`);
         need(!!checksums.k3sInstallScript[v.k3s], `artifacts.checksums.k3sInstallScript["${v.k3s}"]`, `install.sh of K3s ${v.k3s}`);
     }
+    const cacheDir = validateDirectory(c, "artifacts.cacheDir", a.cacheDir, DEFAULT_ARTIFACTS.cacheDir);
+    // `pulumi up` in airgap mode pushes every artifact from this folder: a folder that is not there is refused
+    // here with the other problems (preview and synth only warn, so a PR check renders without the cache; the
+    // artifacts missing from an existing folder are listed by the program before anything is registered).
+    if (requirePins && mode === "airgap" && !isDirectory(cacheDir))
+        c.add("artifacts.cacheDir", `${show(cacheDir)} does not exist or is not a directory (relative paths are from the project folder); airgap mode pushes every artifact from it: run scripts/fetch-artifacts.sh on a connected machine first`);
     return {
         mode,
         arch,
         k3sBaseUrl: validateUrl(c, "artifacts.k3sBaseUrl", a.k3sBaseUrl, DEFAULT_ARTIFACTS.k3sBaseUrl),
         k3sInstallScriptBaseUrl: validateUrl(c, "artifacts.k3sInstallScriptBaseUrl", a.k3sInstallScriptBaseUrl, DEFAULT_ARTIFACTS.k3sInstallScriptBaseUrl),
         shimBaseUrl: validateUrl(c, "artifacts.shimBaseUrl", a.shimBaseUrl, DEFAULT_ARTIFACTS.shimBaseUrl),
-        cacheDir: validateDirectory(c, "artifacts.cacheDir", a.cacheDir, DEFAULT_ARTIFACTS.cacheDir),
+        cacheDir,
         checksums,
         unpinned,
     };
+}
+
+function isDirectory(dir: string): boolean {
+    try {
+        return fs.statSync(path.resolve(dir)).isDirectory();
+    } catch {
+        return false;
+    }
 }
 
 function validateRegistries(c: Collector, raw: unknown): RegistriesConfig | undefined {

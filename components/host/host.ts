@@ -64,7 +64,7 @@ export class EdgeHost extends pulumi.ComponentResource {
         const { plan, host } = args;
         const { config, site, versions } = plan;
         // Registered by the site before hosts owned their commands: the old URNs had the site as parent.
-        const movedFromSite = opts?.parent ? { aliases: [{ parent: opts.parent }] } : {};
+        const movedFromSite = opts?.parent ? { aliases: [{ parent: opts.parent.urn }] } : {};
         const connection = sshConnection(config, host, args.sshPrivateKey);
 
         // Day-2: a refresh that finds a new machine-id (re-imaged host) re-provisions this host only.

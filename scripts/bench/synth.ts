@@ -6,7 +6,8 @@
  * resource) and (2) runs the real `scripts/synth.ts --config-file F --out D` (program, policy checks, writing
  * every host script and manifest). Prints, per size: resources registered, program time and its peak RSS, synth
  * time (as synth reports it) and the synth child's peak RSS (GNU time's %M when /usr/bin/time exists), time per
- * site and the marginal time per site between sizes (flat = linear growth). Also the size of resources.json, the inputs Pulumi would
+ * site and the marginal time per site between sizes (flat = linear growth), and the program's CPU time next to its
+ * wall time (on a shared machine the wall time of a long run suffers most from other load). Also the size of resources.json, the inputs Pulumi would
  * keep in state, and from it a rough estimate of what a file backend writes with checkpoints on (it rewrites the
  * whole state after every step, so roughly resources x state size / 2 ... labelled as an estimate).
  */
@@ -32,6 +33,8 @@ interface Row {
     hosts: number;
     resources: number;
     programMs: number;
+    /** CPU time (user + system) of the program child: less sensitive than wall time to other load on the machine. */
+    programCpuMs: number;
     programRssMiB: number;
     synthMs: number;
     wallMs: number;
@@ -75,12 +78,14 @@ const PROGRAM_ONLY = "--program-only";
 async function programOnly(file: string) {
     const { config, stack } = loadStackFile(file);
     const started = process.hrtime.bigint();
+    const cpuStart = process.cpuUsage();
     const resources = await runProgramUnderMocks(config, "bench", stack.sshPrivateKeyPlaintext ?? "[secret]");
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    console.log(`__bench_program=${JSON.stringify({ resources: resources.length, ms, maxRssMiB: process.resourceUsage().maxRSS / 1024 })}`);
+    const cpu = process.cpuUsage(cpuStart);
+    console.log(`__bench_program=${JSON.stringify({ resources: resources.length, ms, cpuMs: (cpu.user + cpu.system) / 1000, maxRssMiB: process.resourceUsage().maxRSS / 1024 })}`);
 }
 
-function runProgramChild(file: string): Promise<{ resources: number; ms: number; maxRssMiB: number }> {
+function runProgramChild(file: string): Promise<{ resources: number; ms: number; cpuMs: number; maxRssMiB: number }> {
     return new Promise((resolve, reject) => {
         const child = spawn(TSX, [...PROGRAM_NODE_ARGS, __filename, PROGRAM_ONLY, file], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
         let stdout = "";
@@ -121,6 +126,7 @@ async function main() {
                 hosts,
                 resources: Number(m[1]),
                 programMs: program.ms,
+                programCpuMs: program.cpuMs,
                 programRssMiB: program.maxRssMiB,
                 synthMs: Number(m[4]),
                 wallMs: r.wallMs,
@@ -139,16 +145,16 @@ async function main() {
     const fmt = (n: number, d = 1) => n.toFixed(d);
     console.log("");
     console.log(
-        "| sites | hosts | resources | program s | program ms/site | marginal ms/site | program peak RSS MiB | synth s | synth ms/site | synth peak RSS MiB | resources.json MiB | est. file-backend checkpoint writes GiB |",
+        "| sites | hosts | resources | program s | program CPU s | program ms/site | marginal ms/site | program peak RSS MiB | synth s | synth ms/site | synth peak RSS MiB | resources.json MiB | est. file-backend checkpoint writes GiB |",
     );
-    console.log("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    console.log("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     rows.forEach((r, i) => {
         const prev = rows[i - 1];
         const marginal = prev ? (r.programMs - prev.programMs) / (r.sites - prev.sites) : undefined;
         // State keeps inputs and outputs (about twice resources.json); each of the R steps rewrites it.
         const checkpointGiB = (r.resources * (2 * r.inputsMiB)) / 2 / 1024;
         console.log(
-            `| ${r.sites} | ${r.hosts} | ${r.resources} | ${fmt(r.programMs / 1000)} | ${fmt(r.programMs / r.sites, 0)} | ${marginal === undefined ? "-" : fmt(marginal, 0)} | ${fmt(r.programRssMiB, 0)} | ${fmt(r.synthMs / 1000)} | ${fmt(r.synthMs / r.sites, 0)} | ${r.peakRssMiB === undefined ? "n/a" : fmt(r.peakRssMiB, 0)} | ${fmt(r.inputsMiB)} | ${fmt(checkpointGiB)} |`,
+            `| ${r.sites} | ${r.hosts} | ${r.resources} | ${fmt(r.programMs / 1000)} | ${fmt(r.programCpuMs / 1000)} | ${fmt(r.programMs / r.sites, 0)} | ${marginal === undefined ? "-" : fmt(marginal, 0)} | ${fmt(r.programRssMiB, 0)} | ${fmt(r.synthMs / 1000)} | ${fmt(r.synthMs / r.sites, 0)} | ${r.peakRssMiB === undefined ? "n/a" : fmt(r.peakRssMiB, 0)} | ${fmt(r.inputsMiB)} | ${fmt(checkpointGiB)} |`,
         );
     });
     if (rows.length >= 2) {
@@ -158,6 +164,11 @@ async function main() {
         const b = rows[rows.length - 1];
         const growth = (x: Row, y: Row, k: "programMs" | "synthMs") => (y[k] / y.sites / (x[k] / x.sites)).toFixed(2);
         console.log(`\nper-site time ${a.sites} -> ${b.sites} sites: program x${growth(a, b, "programMs")}, synth x${growth(a, b, "synthMs")} (1.0 = linear)`);
+        const ratio = (k: "programMs" | "programCpuMs" | "synthMs") => (b[k] / a[k]).toFixed(2);
+        console.log(
+            `${b.sites} sites cost ${ratio("programMs")}x the program time of ${a.sites} sites (CPU time ${ratio("programCpuMs")}x, synth ${ratio("synthMs")}x; ` +
+                `${(b.sites / a.sites).toFixed(1)}x the sites)`,
+        );
     }
 }
 

@@ -80,6 +80,21 @@ describe("estate under mocks", () => {
         );
     });
 
+    it("registers the estate's outputs once every site is built, and the stack's per-site API servers", () => {
+        // Sites are built one at a time (components/estate.ts); the outputs must still name every site.
+        const [estate] = of("edge-estate:index:Estate");
+        expect([...estate.outputs!.siteIds].sort()).toEqual(config.sites.map((s) => s.id).sort());
+        const [stack] = of("pulumi:pulumi:Stack");
+        const sites = stack.outputs!.sites as Record<string, { apiServer: string }>;
+        expect(Object.keys(sites).sort()).toEqual(config.sites.map((s) => s.id).sort());
+        for (const site of config.sites) {
+            const m = /^https:\/\/(?:\[([0-9a-f:]+)\]|([^[\]:/]+)):6443$/.exec(sites[site.id].apiServer);
+            expect(m, `${site.id}: ${sites[site.id].apiServer}`).not.toBeNull();
+            const servers = site.hosts.filter((h) => h.role === "server").map((h) => h.address);
+            expect(servers, site.id).toContain(m![1] ?? m![2]);
+        }
+    });
+
     it("creates the region's monitoring passwords once, under the estate", () => {
         const [estate] = of("edge-estate:index:Estate");
         const names = resources.filter((r) => r.parent === estate.urn && r.type === "random:index/randomPassword:RandomPassword").map((r) => r.name);
