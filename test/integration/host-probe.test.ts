@@ -13,6 +13,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { EstateConfig } from "../../components/config/types";
 import { validateEstateConfig } from "../../components/config/validate";
 import { type HostProbeInputs, type HostProbeState, hostProbeProvider, HOST_PROBE_TYPE } from "../../components/host/probe";
+import { HOST_STEP_NAMES } from "../../components/host/steps";
+import { parseStepName } from "../../components/naming";
 import { analyse, parseStackExport, renderSummary } from "../../scripts/oncall/summarise";
 import { requireRootOrSkip } from "../support/root";
 import { type Registered, registerUnderMocks } from "../components/host/probe-mocks";
@@ -123,11 +125,13 @@ describe.skipIf(!RUN)("host probe against real sshd hosts", () => {
         expect(changed.length).toBeGreaterThanOrEqual(6);
         for (const r of changed) expect(r.name, r.urn).toMatch(/^sh-pudong\.srv-a\./);
         const hostCommands = afterRefresh.filter((r) => r.type === "command:remote:Command" && r.parent?.endsWith("edge-estate:index:Host::sh-pudong.srv-a"));
-        // The add-on steps (tracking image import, datastore backups) re-run because the host's last step is replaced (new id).
-        const provisioning = hostCommands.filter((r) => !/-(import-image|datastore-backup)$/.test(r.name));
+        // The add-on steps (tracking image import, datastore backups, tracking data directory) re-run because the
+        // host's last step is replaced (new id); the host's own steps are the ones HOST_STEP_NAMES names.
+        const provisioning = hostCommands.filter((r) => (HOST_STEP_NAMES as readonly string[]).includes(parseStepName(r.name)?.step ?? ""));
+        expect(provisioning.map((r) => parseStepName(r.name)!.step)).toEqual([...HOST_STEP_NAMES]);
         const backups = hostCommands.find((r) => r.name.endsWith("-datastore-backup"))!;
         expect(changed).toContain(backups);
-        expect(provisioning.length).toBeGreaterThanOrEqual(6);
+        expect(changed).toContain(hostCommands.find((r) => r.name.endsWith("-tracking-data-dir")));
         const imported = hostCommands.find((r) => r.name.endsWith("-import-image"))!;
         expect(changed).toContain(imported);
         for (const s of provisioning) {

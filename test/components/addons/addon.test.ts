@@ -3,15 +3,14 @@
 // the component, known by its earlier identity under the Site (alias), and Kubernetes children on the site's
 // own provider.
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadStackFile } from "../../../components/config/load";
-import { type Registered, registerProgram } from "./program-under-mocks";
+import { type Registered, registerStackFile } from "./program-under-mocks";
+
 
 let rs: Registered[];
 let byUrn: Map<string, Registered>;
 
 beforeAll(async () => {
-    rs = await registerProgram(loadStackFile("Pulumi.prod.yaml").config);
-    byUrn = new Map(rs.map((r) => [r.urn, r]));
+    ({ rs, byUrn } = await registerStackFile("Pulumi.prod.yaml"));
 }, 60_000);
 
 describe("SiteAddon", () => {

@@ -5,14 +5,15 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { loadStackFile } from "../../../components/config/load";
 import { planEstate } from "../../../components/plan";
 import { siteFoundationObjects } from "../../../components/site/objects";
-import { type Registered, registerProgram } from "../addons/program-under-mocks";
+import { type Registered, registerStackFile } from "../addons/program-under-mocks";
 
 const { config } = loadStackFile("Pulumi.prod.yaml");
-let rs: Registered[];
 const named = (name: string) => rs.find((r) => r.name === name)!;
 
+let rs: Registered[];
+
 beforeAll(async () => {
-    rs = await registerProgram(config);
+    ({ rs } = await registerStackFile("Pulumi.prod.yaml"));
 }, 60_000);
 
 describe("applyObjects", () => {

@@ -2,20 +2,19 @@
 // how its provider is set up, and what waits for what. Expected names and values are written out from
 // Pulumi.prod.yaml (hz-xihu: one server at 10.20.2.11; sh-pudong: srv-a, srv-b, srv-c, wrk-a, the hub).
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadStackFile } from "../../../components/config/load";
-import { type Registered, registerProgram } from "../addons/program-under-mocks";
+import { type Registered, type RegisteredStack, registerStackFile } from "../addons/program-under-mocks";
 
-let rs: Registered[];
-let byUrn: Map<string, Registered>;
-const find = (type: string, name: string) => rs.find((r) => r.type === type && r.name === name)!;
 const site = (id: string) => find("edge-estate:index:Site", id);
-const childrenOf = (parent: Registered) => rs.filter((r) => r.parent === parent.urn);
 const label = (r: Registered) => `${r.type}::${r.name}`;
 const unwrap = (v: any) => (v && typeof v === "object" && "value" in v ? v.value : v);
 
+let rs: Registered[];
+let byUrn: Map<string, Registered>;
+let find: RegisteredStack["find"];
+let childrenOf: RegisteredStack["childrenOf"];
+
 beforeAll(async () => {
-    rs = await registerProgram(loadStackFile("Pulumi.prod.yaml").config);
-    byUrn = new Map(rs.map((r) => [r.urn, r]));
+    ({ rs, byUrn, find, childrenOf } = await registerStackFile("Pulumi.prod.yaml"));
 }, 60_000);
 
 describe("EdgeSite", () => {

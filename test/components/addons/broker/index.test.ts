@@ -1,17 +1,16 @@
 // The Broker add-on component under the one mock harness, on the prod stack file (no device CA: no device
 // listener): its passwords, its objects, where it runs. Expected values are written out from Pulumi.prod.yaml.
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadStackFile } from "../../../../components/config/load";
-import { type Registered, registerProgram } from "../program-under-mocks";
+import { type Registered, type RegisteredStack, registerStackFile } from "../program-under-mocks";
+
+const SIG = "4dabf18193072939515e22adb298388d";
 
 let rs: Registered[];
 let byUrn: Map<string, Registered>;
-const find = (type: string, name: string) => rs.find((r) => r.type === type && r.name === name)!;
-const SIG = "4dabf18193072939515e22adb298388d";
+let find: RegisteredStack["find"];
 
 beforeAll(async () => {
-    rs = await registerProgram(loadStackFile("Pulumi.prod.yaml").config);
-    byUrn = new Map(rs.map((r) => [r.urn, r]));
+    ({ rs, byUrn, find } = await registerStackFile("Pulumi.prod.yaml"));
 }, 60_000);
 
 describe("Broker component", () => {

@@ -2,17 +2,16 @@
 // which order, on which provider. Expected values are written out (chart version: Pulumi.yaml's default
 // versions.gatekeeper; repository: the Gatekeeper project's chart repository).
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadStackFile } from "../../../../components/config/load";
-import { type Registered, registerProgram } from "../program-under-mocks";
+import { type Registered, type RegisteredStack, registerStackFile } from "../program-under-mocks";
+
+const names = (urns: string[]) => urns.map((u) => byUrn.get(u)!.name).sort();
 
 let rs: Registered[];
 let byUrn: Map<string, Registered>;
-const find = (type: string, name: string) => rs.find((r) => r.type === type && r.name === name)!;
-const names = (urns: string[]) => urns.map((u) => byUrn.get(u)!.name).sort();
+let find: RegisteredStack["find"];
 
 beforeAll(async () => {
-    rs = await registerProgram(loadStackFile("Pulumi.prod.yaml").config);
-    byUrn = new Map(rs.map((r) => [r.urn, r]));
+    ({ rs, byUrn, find } = await registerStackFile("Pulumi.prod.yaml"));
 }, 60_000);
 
 describe("Gatekeeper component", () => {
