@@ -285,19 +285,23 @@ function applyRecord(store: ShipmentStore, payload: usize, len: i32, stats: Repl
 }
 
 function frame(out: ByteBuf, e: TrackingEvent): void {
-  const at = out.length;
-  out.writeU32LE(0);
-  out.writeU32LE(0);
+  const at = startFrame(out);
   e.encode(out);
   finishFrame(out, at);
 }
 
 function frameWindow(out: ByteBuf, w: DeviceWindow): void {
+  const at = startFrame(out);
+  w.encode(out);
+  finishFrame(out, at);
+}
+
+/** Reserves a frame's header (payload length, CRC32) and returns where it starts; finishFrame fills it in. */
+function startFrame(out: ByteBuf): i32 {
   const at = out.length;
   out.writeU32LE(0);
   out.writeU32LE(0);
-  w.encode(out);
-  finishFrame(out, at);
+  return at;
 }
 
 function finishFrame(out: ByteBuf, at: i32): void {
