@@ -3,7 +3,7 @@
 // the service itself (the shipped AOT module from the image, run by the real WasmEdge 0.14.1,
 // or the same file under its interpreter), and small HTTP helpers.
 import { spawn, spawnSync, ChildProcess } from "node:child_process";
-import { mkdtempSync, writeFileSync, rmSync, chownSync, existsSync } from "node:fs";
+import { mkdtempSync, writeFileSync, rmSync, chownSync, existsSync, copyFileSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as net from "node:net";
@@ -18,18 +18,36 @@ export const WASM_PATH = path.join(REPO, "wasm-app/dist/logistics-system.wasm");
 /** the AOT-compiled universal module: byte for byte the image's /app.wasm */
 export const AOT_WASM_PATH = path.join(REPO, "wasm-app/dist/logistics-system.aot.wasm");
 
+let anyUserCopy: string | undefined;
+/**
+ * The shipped AOT module, copied byte for byte into a world-readable temp folder: a test that runs the module as a
+ * non-root user must not depend on that user being able to reach the checkout (a clone in a 0700 temp folder).
+ */
+export function moduleForAnyUser(): string {
+  if (anyUserCopy === undefined) {
+    const dir = mkdtempSync(path.join(tmpdir(), "tracking-module-"));
+    chmodSync(dir, 0o755);
+    const file = path.join(dir, path.basename(AOT_WASM_PATH));
+    copyFileSync(AOT_WASM_PATH, file);
+    chmodSync(file, 0o444);
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+    anyUserCopy = file;
+  }
+  return anyUserCopy;
+}
+
 /** "aot": the shipped native code (what an amd64 site runs); "interpreter": the same file interpreted (arm64 sites). */
 export type Engine = "aot" | "interpreter";
 export const ENGINES: Engine[] = ["aot", "interpreter"];
 
 /** wasmedge command line for the shipped module; dataDir is preopened as /data, or root as / (the shim's layout). */
-export function wasmedgeArgs(env: Record<string, string>, opts: { dataDir?: string; root?: string; engine?: Engine }): string[] {
+export function wasmedgeArgs(env: Record<string, string>, opts: { dataDir?: string; root?: string; engine?: Engine; otherUser?: boolean }): string[] {
   const args: string[] = [];
   if (opts.engine === "interpreter") args.push("--force-interpreter");
   if (opts.root !== undefined) args.push("--dir", `/:${opts.root}`);
   if (opts.dataDir !== undefined) args.push("--dir", `/data:${opts.dataDir}`);
   for (const [k, v] of Object.entries(env)) args.push("--env", `${k}=${v}`);
-  args.push(AOT_WASM_PATH);
+  args.push(opts.otherUser ? moduleForAnyUser() : AOT_WASM_PATH);
   return args;
 }
 

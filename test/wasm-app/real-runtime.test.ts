@@ -44,7 +44,7 @@ describeOnWasmEdge("the module on the real WasmEdge 0.14.1", () => {
       chownSync(root, uid, uid); // nobody may create /data in the root, but not write /config.json (0444, see below)
       chownSync(path.join(root, "config.json"), 0, 0);
     }
-    const args = wasmedgeArgs({ HTTP_PORT: String(port) }, { root });
+    const args = wasmedgeArgs({ HTTP_PORT: String(port) }, { root, otherUser: uid !== undefined });
     const child = spawn(WASMEDGE_BIN!, args, { cwd: root, stdio: ["ignore", "ignore", "pipe"], uid, gid: uid });
     let stderr = "";
     child.stderr!.on("data", (d) => { stderr += d; });
@@ -83,7 +83,7 @@ describeOnWasmEdge("the module on the real WasmEdge 0.14.1", () => {
     dirs.push(dir);
     chmodSync(dir, 0o555);
     const nobody = Number(spawnSync("id", ["-u", "nobody"], { encoding: "utf8" }).stdout.trim());
-    const child = spawn(WASMEDGE_BIN!, wasmedgeArgs({ SITE_ID: "s", MQTT_PORT: String(broker.port) }, { dataDir: dir }), {
+    const child = spawn(WASMEDGE_BIN!, wasmedgeArgs({ SITE_ID: "s", MQTT_PORT: String(broker.port) }, { dataDir: dir, otherUser: true }), {
       cwd: dir, stdio: ["ignore", "ignore", "pipe"], uid: nobody, gid: nobody,
     });
     let stderr = "";

@@ -18,7 +18,7 @@ import { planSite } from "../../../components/plan";
 import { generatedHostKey } from "../../../scripts/generate-stack";
 import { requireRootOrSkip } from "../../support/root";
 import { WASMEDGE_BIN } from "../../support/wasmedge";
-import { AOT_WASM_PATH, freePort } from "../../wasm-app/harness";
+import { freePort, moduleForAnyUser } from "../../wasm-app/harness";
 
 const runAsRoot = requireRootOrSkip("the tracking data directory step in a mount namespace");
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "edge-tracking-dir-"));
@@ -126,7 +126,7 @@ describe.runIf(runAsRoot)("tracking-data-dir step executed for real", () => {
         const s = stepScript();
         const port = await freePort();
         // The module as the pod runs it: non-root uid/gid, no extra groups, /data preopened from the hostPath.
-        const run = `setpriv --reuid=${TRACKING_UID} --regid=${TRACKING_UID} --clear-groups ${WASMEDGE_BIN} --dir /data:${D} --env SITE_ID=one --env HTTP_BIND=127.0.0.1 --env HTTP_PORT=${port} --env MQTT_PORT=9 --env DATA_DIR=/data ${AOT_WASM_PATH}`;
+        const run = `setpriv --reuid=${TRACKING_UID} --regid=${TRACKING_UID} --clear-groups ${WASMEDGE_BIN} --dir /data:${D} --env SITE_ID=one --env HTTP_BIND=127.0.0.1 --env HTTP_PORT=${port} --env MQTT_PORT=9 --env DATA_DIR=/data ${moduleForAnyUser()}`;
         const prepared = inNamespace(
             [
                 `bash ${s} >/dev/null`,
