@@ -26,7 +26,7 @@ export interface EdgeEstateArgs {
 export class EdgeEstate extends pulumi.ComponentResource {
     /** Every site so far, by site id; complete once `ready` resolves. */
     declare readonly sites: Map<string, EdgeSite>;
-    /** Resolves when every site has been built (and the estate's outputs registered); rejects if one failed. */
+    /** Resolves when every site has been built; rejects if building one failed. The outputs wait for it. */
     declare readonly ready: Promise<void>;
     /** The region TLS CA certificate (public): what devices, sites, operators and the rollout gate pin. */
     declare readonly regionTlsCaCert: pulumi.Output<string>;
